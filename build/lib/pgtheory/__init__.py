@@ -1,0 +1,69 @@
+"""pgtheory: the executable companion to "Policy-based Theoretical Guarantees".
+
+Exact tabular-MDP machinery (evaluation, state marginals, visitation, policy
+gradients), vectorized trajectory sampling, and the bounds of the lecture's
+slides S1-S9. Shape convention: ``P[s, a, s']``, ``r[s, a]``, ``pi[s, a]``,
+``p0[s]``; ``theta[s, a]`` for the tabular softmax policy.
+"""
+
+from pgtheory.evaluation import (
+    ValueFunctions,
+    discounted_visitation,
+    evaluate,
+    expected_return,
+    induced_chain,
+    policy_gradient,
+    state_marginals,
+)
+from pgtheory.mdp import (
+    TabularMDP,
+    chain_mdp,
+    gridworld_mdp,
+    random_mdp,
+    tightrope_mdp,
+    tightrope_policies,
+)
+from pgtheory.policies import (
+    deterministic_policy,
+    epsilon_close_policy,
+    kl_divergence,
+    mixture,
+    softmax_policy,
+    tv_distance,
+    uniform_policy,
+)
+from pgtheory.sampling import (
+    Trajectories,
+    discounted_returns,
+    reward_to_go,
+    sample_trajectories,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "TabularMDP",
+    "Trajectories",
+    "ValueFunctions",
+    "chain_mdp",
+    "deterministic_policy",
+    "discounted_returns",
+    "discounted_visitation",
+    "epsilon_close_policy",
+    "evaluate",
+    "expected_return",
+    "gridworld_mdp",
+    "induced_chain",
+    "kl_divergence",
+    "mixture",
+    "policy_gradient",
+    "random_mdp",
+    "reward_to_go",
+    "sample_trajectories",
+    "softmax_policy",
+    "state_marginals",
+    "tightrope_mdp",
+    "tightrope_policies",
+    "tv_distance",
+    "uniform_policy",
+]

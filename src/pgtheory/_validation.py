@@ -1,0 +1,115 @@
+"""Input validation shared by every public function.
+
+Every check raises :class:`ValueError` whose message names the argument, the
+expected and the actual value and, for arrays, the offending index, e.g.
+``"P[3, 1, :] sums to 0.97, expected 1 (atol=1e-08)"``.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+#: Tolerance for "sums to one" checks on probability vectors.
+PROB_ATOL = 1e-8
+
+
+def _fmt_index(name: str, idx: tuple[int, ...], trailing_colon: bool) -> str:
+    parts = [str(int(i)) for i in idx]
+    if trailing_colon:
+        parts.append(":")
+    return f"{name}[{', '.join(parts)}]" if parts else name
+
+
+def as_float_array(x: ArrayLike, name: str, ndim: int | None = None) -> NDArray[np.float64]:
+    """Convert ``x`` to a float64 array; check its number of dimensions and finiteness."""
+    try:
+        arr = np.asarray(x, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name} must be a numeric array, got {type(x).__name__}") from exc
+    if ndim is not None and arr.ndim != ndim:
+        raise ValueError(
+            f"{name} must have {ndim} dimension(s), got shape {arr.shape} ({arr.ndim} dimension(s))"
+        )
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        idx = tuple(np.argwhere(bad)[0])
+        raise ValueError(
+            f"{_fmt_index(name, idx, False)} is {arr[idx]}, expected a finite number"
+        )
+    return arr
+
+
+def check_shape(arr: NDArray, name: str, shape: tuple[int, ...]) -> None:
+    """Raise unless ``arr.shape == shape``."""
+    if arr.shape != tuple(shape):
+        raise ValueError(f"{name} must have shape {tuple(shape)}, got {arr.shape}")
+
+
+def check_nonnegative(arr: NDArray, name: str) -> None:
+    """Raise on the first negative entry."""
+    neg = arr < 0
+    if neg.any():
+        idx = tuple(np.argwhere(neg)[0])
+        raise ValueError(f"{_fmt_index(name, idx, False)} is {arr[idx]:.6g}, expected >= 0")
+
+
+def check_distribution(arr: NDArray, name: str, atol: float = PROB_ATOL) -> None:
+    """Raise unless every slice along the last axis is a probability vector."""
+    check_nonnegative(arr, name)
+    sums = arr.sum(axis=-1)
+    off = np.abs(sums - 1.0) > atol
+    if np.any(off):
+        idx = tuple(np.argwhere(np.atleast_1d(off))[0]) if arr.ndim > 1 else ()
+        total = sums[idx] if arr.ndim > 1 else float(sums)
+        label = _fmt_index(name, idx, arr.ndim > 1)
+        raise ValueError(f"{label} sums to {total:.6g}, expected 1 (atol={atol:g})")
+
+
+def check_probability(x: float, name: str) -> float:
+    """Raise unless ``x`` is a real number in [0, 1]; return it as float."""
+    x = check_real(x, name)
+    if not 0.0 <= x <= 1.0:
+        raise ValueError(f"{name} must lie in [0, 1], got {x!r}")
+    return x
+
+
+def check_real(x: object, name: str) -> float:
+    """Raise unless ``x`` is a finite real scalar."""
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise ValueError(f"{name} must be a real number, got {type(x).__name__} {x!r}")
+    x = float(x)
+    if not np.isfinite(x):
+        raise ValueError(f"{name} must be finite, got {x!r}")
+    return x
+
+
+def check_positive_int(n: object, name: str) -> int:
+    """Raise unless ``n`` is an integer >= 1."""
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral):
+        raise ValueError(f"{name} must be an integer >= 1, got {type(n).__name__} {n!r}")
+    if n < 1:
+        raise ValueError(f"{name} must be an integer >= 1, got {n!r}")
+    return int(n)
+
+
+def check_rng(rng: object, name: str = "rng") -> np.random.Generator:
+    """Raise unless ``rng`` is a :class:`numpy.random.Generator`."""
+    if not isinstance(rng, np.random.Generator):
+        raise ValueError(
+            f"{name} must be a numpy.random.Generator (e.g. numpy.random.default_rng(0)), "
+            f"got {type(rng).__name__}"
+        )
+    return rng
+
+
+def check_policy(pi: ArrayLike, name: str, n_states: int | None = None,
+                 n_actions: int | None = None) -> NDArray[np.float64]:
+    """Validate a tabular policy ``pi[s, a]`` (rows are distributions over actions)."""
+    arr = as_float_array(pi, name, ndim=2)
+    if n_states is not None and n_actions is not None:
+        check_shape(arr, name, (n_states, n_actions))
+    check_distribution(arr, name)
+    return arr

@@ -1,0 +1,189 @@
+"""Vectorized trajectory sampling and return computations.
+
+:func:`sample_trajectories` advances all ``n`` trajectories together, one time
+step per iteration (no Python loop over trajectories): every categorical draw is
+an inverse-CDF lookup with one :func:`numpy.searchsorted` over the concatenated
+cumulative rows of ``pi`` or ``P``.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from pgtheory._validation import (
+    as_float_array,
+    check_policy,
+    check_positive_int,
+    check_real,
+    check_rng,
+)
+from pgtheory.mdp import TabularMDP, _as_mdp
+
+__all__ = [
+    "CategoricalSampler",
+    "Trajectories",
+    "discounted_returns",
+    "reward_to_go",
+    "sample_trajectories",
+]
+
+
+class Trajectories(NamedTuple):
+    """A batch of ``n`` trajectories of length ``T`` (arrays of shape (n, T)).
+
+    ``states[i, t]``, ``actions[i, t]`` (int64), ``rewards[i, t] = r[s_t, a_t]``
+    and ``log_probs[i, t] = log pi[s_t, a_t]`` (float64), for ``t = 0..T-1``.
+    """
+
+    states: NDArray[np.int64]
+    actions: NDArray[np.int64]
+    rewards: NDArray[np.float64]
+    log_probs: NDArray[np.float64]
+
+
+class CategoricalSampler:
+    """Draws from many categorical rows at once by inverse CDF.
+
+    ``rows[k, :]`` are probability vectors (shape (K, m)). ``sample(k, u)``
+    returns, for each ``k[i]``, the smallest ``j`` with ``cdf[k[i], j] > u[i]``,
+    using a single searchsorted over ``k + cdf[k, :]`` concatenated. A draw that
+    rounding pushes past the end of its row is mapped to the row's last
+    positive-probability entry, so a zero-probability outcome is never returned.
+    """
+
+    def __init__(self, rows: NDArray[np.float64]) -> None:
+        K, m = rows.shape
+        cdf = np.cumsum(rows, axis=1)
+        cdf[:, -1] = 1.0
+        self._m = m
+        self._flat = (cdf + np.arange(K)[:, None]).ravel()
+        positive = rows > 0
+        self._last = m - 1 - np.argmax(positive[:, ::-1], axis=1)
+
+    def sample(self, k: NDArray[np.int64], u: NDArray[np.float64]) -> NDArray[np.int64]:
+        """Outcome indices for row indices ``k`` and uniforms ``u`` in [0, 1)."""
+        idx = np.searchsorted(self._flat, k + u, side="right") - k * self._m
+        return np.minimum(idx, self._last[k])
+
+
+def _resolve_horizon(mdp: TabularMDP, horizon: int | None) -> int:
+    if horizon is None:
+        if mdp.horizon is None:
+            raise ValueError(
+                "horizon must be an integer >= 1 to sample a discounted MDP "
+                "(trajectories are truncated there), got None"
+            )
+        return mdp.horizon
+    return check_positive_int(horizon, "horizon")
+
+
+def sample_trajectories(
+    mdp: TabularMDP,
+    pi: ArrayLike,
+    n: int,
+    *,
+    rng: np.random.Generator,
+    horizon: int | None = None,
+) -> Trajectories:
+    """Sample ``n`` trajectories ``s_0, a_0, r_0, ..., s_{T-1}, a_{T-1}, r_{T-1}``.
+
+    ``s_0 ~ p0``, ``a_t ~ pi[s_t, :]``, ``s_{t+1} ~ P[s_t, a_t, :]``; slide S1's
+    "run the policy". All ``n`` trajectories advance together.
+
+    Parameters
+    ----------
+    mdp : TabularMDP
+    pi : array_like, shape (S, A)
+    n : int
+        Number of trajectories, >= 1.
+    rng : numpy.random.Generator
+        Keyword-only. Per step it draws ``rng.random(n)`` for the actions, then
+        ``rng.random(n)`` for the next states (after ``rng.random(n)`` for s_0).
+    horizon : int, optional
+        Length T; defaults to ``mdp.horizon`` (required for a discounted MDP,
+        whose trajectories are then truncated at T).
+
+    Returns
+    -------
+    Trajectories
+        Arrays of shape (n, T).
+    """
+    mdp = _as_mdp(mdp)
+    pi = check_policy(pi, "pi", mdp.n_states, mdp.n_actions)
+    n = check_positive_int(n, "n")
+    rng = check_rng(rng)
+    T = _resolve_horizon(mdp, horizon)
+    S, A = mdp.n_states, mdp.n_actions
+
+    action_sampler = CategoricalSampler(pi)
+    next_sampler = CategoricalSampler(mdp.P.reshape(S * A, S))
+    init_sampler = CategoricalSampler(mdp.p0[None, :])
+    log_pi = np.full((S, A), -np.inf)
+    np.log(pi, out=log_pi, where=pi > 0)
+
+    states = np.empty((n, T), dtype=np.int64)
+    actions = np.empty((n, T), dtype=np.int64)
+    s = init_sampler.sample(np.zeros(n, dtype=np.int64), rng.random(n))
+    for t in range(T):
+        a = action_sampler.sample(s, rng.random(n))
+        states[:, t] = s
+        actions[:, t] = a
+        if t + 1 < T:
+            s = next_sampler.sample(s * A + a, rng.random(n))
+    return Trajectories(states, actions, mdp.r[states, actions], log_pi[states, actions])
+
+
+def _check_rewards_gamma(rewards: ArrayLike, gamma: float) -> tuple[NDArray, float]:
+    rewards = as_float_array(rewards, "rewards")
+    if rewards.ndim < 1 or rewards.shape[-1] == 0:
+        raise ValueError(
+            f"rewards must have at least one time step on its last axis, got shape {rewards.shape}"
+        )
+    gamma = check_real(gamma, "gamma")
+    if not 0.0 <= gamma <= 1.0:
+        raise ValueError(f"gamma must lie in [0, 1], got {gamma!r}")
+    return rewards, gamma
+
+
+def reward_to_go(rewards: ArrayLike, gamma: float = 1.0) -> NDArray[np.float64]:
+    """Reward to go ``Q_hat[..., t] = sum_{t'>=t} gamma^(t'-t) rewards[..., t']``.
+
+    Slide S1's "reward to go" (there with ``gamma = 1``). Time is the last axis.
+
+    Parameters
+    ----------
+    rewards : array_like, shape (..., T)
+    gamma : float in [0, 1]
+
+    Returns
+    -------
+    ndarray, same shape as ``rewards``
+    """
+    rewards, gamma = _check_rewards_gamma(rewards, gamma)
+    out = np.empty_like(rewards)
+    acc = np.zeros(rewards.shape[:-1])
+    for t in range(rewards.shape[-1] - 1, -1, -1):
+        acc = rewards[..., t] + gamma * acc
+        out[..., t] = acc
+    return out
+
+
+def discounted_returns(rewards: ArrayLike, gamma: float) -> NDArray[np.float64]:
+    """Discounted return of each trajectory ``G = sum_t gamma^t rewards[..., t]``.
+
+    Its mean over trajectories sampled from ``pi`` estimates ``J(pi)`` (slide S3).
+
+    Parameters
+    ----------
+    rewards : array_like, shape (..., T)
+    gamma : float in [0, 1]
+
+    Returns
+    -------
+    ndarray, shape (...)
+    """
+    rewards, gamma = _check_rewards_gamma(rewards, gamma)
+    return rewards @ (gamma ** np.arange(rewards.shape[-1]))
