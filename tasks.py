@@ -32,15 +32,32 @@ def run(*cmd: object, env: dict[str, str] | None = None) -> None:
 
 def setup() -> None:
     """Create .venv and install the pinned requirements (a no-op when up to date)."""
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - tasks.py may run on an older python3
         sys.exit(f"Python >= 3.11 is required, this is {sys.version.split()[0]}")
     if not PY.exists():
         run(sys.executable, "-m", "venv", VENV)
-    run(PY, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-        "-r", ROOT / "requirements-dev.txt")
+    run(
+        PY,
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        "-r",
+        ROOT / "requirements-dev.txt",
+    )
     # Editable, so that chapters and tests always see the working tree's src/.
-    run(PY, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-deps",
-        "-e", ROOT)
+    run(
+        PY,
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        "--no-deps",
+        "-e",
+        ROOT,
+    )
 
 
 def ensure_chromium() -> None:
