@@ -36,9 +36,7 @@ def as_float_array(x: ArrayLike, name: str, ndim: int | None = None) -> NDArray[
     bad = ~np.isfinite(arr)
     if bad.any():
         idx = tuple(np.argwhere(bad)[0])
-        raise ValueError(
-            f"{_fmt_index(name, idx, False)} is {arr[idx]}, expected a finite number"
-        )
+        raise ValueError(f"{_fmt_index(name, idx, False)} is {arr[idx]}, expected a finite number")
     return arr
 
 
@@ -105,8 +103,9 @@ def check_rng(rng: object, name: str = "rng") -> np.random.Generator:
     return rng
 
 
-def check_policy(pi: ArrayLike, name: str, n_states: int | None = None,
-                 n_actions: int | None = None) -> NDArray[np.float64]:
+def check_policy(
+    pi: ArrayLike, name: str, n_states: int | None = None, n_actions: int | None = None
+) -> NDArray[np.float64]:
     """Validate a tabular policy ``pi[s, a]`` (rows are distributions over actions)."""
     arr = as_float_array(pi, name, ndim=2)
     if n_states is not None and n_actions is not None:

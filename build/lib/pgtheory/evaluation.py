@@ -49,7 +49,9 @@ def _mdp_policy(mdp: object, pi: ArrayLike) -> tuple[TabularMDP, NDArray[np.floa
     return mdp, check_policy(pi, "pi", mdp.n_states, mdp.n_actions)
 
 
-def induced_chain(mdp: TabularMDP, pi: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+def induced_chain(
+    mdp: TabularMDP, pi: ArrayLike
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """The Markov chain a policy induces: ``(P_pi, r_pi)``.
 
     ``P_pi[s, s'] = sum_a pi[s, a] P[s, a, s']`` and ``r_pi[s] = sum_a pi[s, a] r[s, a]``.
@@ -138,7 +140,9 @@ def _state_marginals(mdp: TabularMDP, pi: NDArray, T: int) -> NDArray[np.float64
     return p
 
 
-def state_marginals(mdp: TabularMDP, pi: ArrayLike, horizon: int | None = None) -> NDArray[np.float64]:
+def state_marginals(
+    mdp: TabularMDP, pi: ArrayLike, horizon: int | None = None
+) -> NDArray[np.float64]:
     """Exact state marginals ``p_pi(s_t)`` for ``t = 0..horizon-1``.
 
     Row ``t`` is the law of ``s_t``: ``p_0 = p0``, ``p_{t+1} = p_t P_pi``.
@@ -209,9 +213,7 @@ def policy_gradient(mdp: TabularMDP, theta: ArrayLike) -> NDArray[np.float64]:
     mdp = _as_mdp(mdp)
     pi = softmax_policy(theta)
     if pi.shape != (mdp.n_states, mdp.n_actions):
-        raise ValueError(
-            f"theta must have shape {(mdp.n_states, mdp.n_actions)}, got {pi.shape}"
-        )
+        raise ValueError(f"theta must have shape {(mdp.n_states, mdp.n_actions)}, got {pi.shape}")
     vf = _evaluate(mdp, pi)
     if mdp.horizon is None:
         rho = _visitation(mdp, pi) / (1.0 - mdp.gamma)

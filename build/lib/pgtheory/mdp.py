@@ -130,12 +130,13 @@ class TabularMDP:
 
     def with_horizon(self, horizon: int | None, gamma: float | None = None) -> TabularMDP:
         """The same dynamics and rewards with another horizon (and optionally gamma)."""
-        return TabularMDP(self.P, self.r, self.p0,
-                          self.gamma if gamma is None else gamma, horizon)
+        return TabularMDP(self.P, self.r, self.p0, self.gamma if gamma is None else gamma, horizon)
 
     def __repr__(self) -> str:
-        return (f"TabularMDP(n_states={self.n_states}, n_actions={self.n_actions}, "
-                f"gamma={self.gamma}, horizon={self.horizon})")
+        return (
+            f"TabularMDP(n_states={self.n_states}, n_actions={self.n_actions}, "
+            f"gamma={self.gamma}, horizon={self.horizon})"
+        )
 
 
 def random_mdp(
@@ -301,4 +302,3 @@ def _as_mdp(mdp: object, name: str = "mdp") -> TabularMDP:
     if not isinstance(mdp, TabularMDP):
         raise ValueError(f"{name} must be a pgtheory.TabularMDP, got {type(mdp).__name__}")
     return mdp
-
