@@ -1,0 +1,132 @@
+"""Tests for pgtheory.policies."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import pgtheory as pg
+
+logits = hnp.arrays(
+    np.float64,
+    hnp.array_shapes(min_dims=2, max_dims=2, min_side=1, max_side=6),
+    elements=st.floats(-50, 50),
+)
+
+
+@given(logits)
+@settings(max_examples=60, deadline=None)
+def test_softmax_rows_are_distributions(theta):
+    pi = pg.softmax_policy(theta)
+    assert np.all(pi >= 0)
+    np.testing.assert_allclose(pi.sum(axis=1), 1.0, rtol=0, atol=1e-12)
+    # Invariant to adding a per-state constant.
+    np.testing.assert_allclose(pg.softmax_policy(theta + 3.0), pi, rtol=1e-12, atol=1e-15)
+
+
+def test_softmax_closed_form_and_overflow():
+    pi = pg.softmax_policy([[0.0, np.log(3.0)], [1000.0, 0.0]])
+    np.testing.assert_allclose(pi, [[0.25, 0.75], [1.0, 0.0]], rtol=0, atol=1e-15)
+
+
+def test_deterministic_and_uniform():
+    pi = pg.deterministic_policy([2, 0], 3)
+    np.testing.assert_array_equal(pi, [[0, 0, 1], [1, 0, 0]])
+    np.testing.assert_array_equal(pg.uniform_policy(2, 4), np.full((2, 4), 0.25))
+
+
+def test_mixture_and_distances_closed_form():
+    pi = np.array([[1.0, 0.0], [0.5, 0.5]])
+    other = np.array([[0.0, 1.0], [0.5, 0.5]])
+    mix = pg.mixture(pi, other, 0.3)
+    np.testing.assert_allclose(mix, [[0.7, 0.3], [0.5, 0.5]], rtol=0, atol=1e-15)
+    np.testing.assert_allclose(pg.tv_distance(pi, mix), [0.3, 0.0], rtol=0, atol=1e-15)
+    # KL(pi || mix) in state 0: 1 * log(1 / 0.7).
+    np.testing.assert_allclose(pg.kl_divergence(pi, mix), [np.log(1 / 0.7), 0.0], rtol=1e-14)
+    # KL(mix || pi) is infinite in state 0 (pi puts no mass on action 1), never NaN.
+    kl = pg.kl_divergence(mix, pi)
+    assert kl[0] == np.inf and kl[1] == 0.0
+
+
+@given(st.integers(1, 5), st.integers(2, 5), st.floats(0, 1), st.integers(0, 2**32 - 1))
+@settings(max_examples=60, deadline=None)
+def test_mixture_tv_is_alpha_times_tv(S, A, alpha, seed):
+    rng = np.random.default_rng(seed)
+    pi = rng.dirichlet(np.ones(A), size=S)
+    other = rng.dirichlet(np.ones(A), size=S)
+    np.testing.assert_allclose(
+        pg.tv_distance(pi, pg.mixture(pi, other, alpha)),
+        alpha * pg.tv_distance(pi, other),
+        rtol=0,
+        atol=1e-12,
+    )
+    # Pinsker: TV <= sqrt(KL / 2), per state.
+    assert np.all(pg.tv_distance(pi, other) <= np.sqrt(pg.kl_divergence(pi, other) / 2) + 1e-12)
+
+
+@pytest.mark.parametrize("state_dependent", [False, True])
+def test_epsilon_close_policy_deviates_at_most_eps(state_dependent):
+    rng = np.random.default_rng(3)
+    actions = rng.integers(0, 4, size=10)
+    pi2 = pg.epsilon_close_policy(actions, 4, 0.2, rng=rng, state_dependent=state_dependent)
+    mistake = 1.0 - pi2[np.arange(10), actions]
+    np.testing.assert_allclose(pi2.sum(1), 1.0, rtol=0, atol=1e-12)
+    assert np.all(mistake <= 0.2 + 1e-12)
+    if state_dependent:
+        assert mistake.std() > 0.01
+    else:
+        np.testing.assert_allclose(mistake, 0.2, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(
+        pg.tv_distance(pg.deterministic_policy(actions, 4), pi2), mistake, rtol=0, atol=1e-12
+    )
+    assert np.array_equal(pg.epsilon_close_policy([0, 0], 1, 0.5, rng=rng), np.ones((2, 1)))
+
+
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        (
+            lambda: pg.softmax_policy(np.zeros(3)),
+            r"theta must have 2 dimension\(s\), got shape \(3,\)",
+        ),
+        (lambda: pg.softmax_policy([[0.0, np.inf]]), r"theta\[0, 1\] is inf"),
+        (
+            lambda: pg.deterministic_policy([0, 3], 3),
+            r"actions\[1\] is 3, expected an integer in \[0, 3\)",
+        ),
+        (
+            lambda: pg.deterministic_policy([0.5], 3),
+            "actions must hold integers, got dtype float64",
+        ),
+        (lambda: pg.deterministic_policy([], 3), "actions must be a non-empty 1-D array"),
+        (lambda: pg.deterministic_policy([0], 0), "n_actions must be an integer >= 1, got 0"),
+        (lambda: pg.uniform_policy(0, 2), "n_states must be an integer >= 1"),
+        (lambda: pg.mixture(np.eye(2), np.eye(2), 1.5), r"alpha must lie in \[0, 1\], got 1.5"),
+        (lambda: pg.mixture(np.eye(2), np.eye(2), -0.1), r"alpha must lie in \[0, 1\]"),
+        (lambda: pg.mixture(np.eye(2), np.eye(3), 0.5), r"pi_other must have shape \(2, 2\)"),
+        (
+            lambda: pg.mixture([[0.5, 0.6]], [[0.5, 0.5]], 0.1),
+            r"pi\[0, :\] sums to 1.1, expected 1",
+        ),
+        (
+            lambda: pg.tv_distance(np.eye(2), [[1.2, -0.2], [0, 1]]),
+            r"pi2\[0, 1\] is -0.2, expected >= 0",
+        ),
+        (
+            lambda: pg.kl_divergence(np.eye(2), np.eye(3)),
+            r"pi2 must have shape \(2, 2\), got \(3, 3\)",
+        ),
+        (
+            lambda: pg.epsilon_close_policy([0], 2, 2.0, rng=np.random.default_rng()),
+            r"eps must lie in \[0, 1\]",
+        ),
+        (
+            lambda: pg.epsilon_close_policy([0], 2, 0.1, rng=1),
+            "rng must be a numpy.random.Generator",
+        ),
+    ],
+)
+def test_bad_input_raises(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
