@@ -174,3 +174,27 @@ def test_sample_trajectories_bad_input(kwargs, match):
 def test_returns_bad_input(fn, rewards, gamma, match):
     with pytest.raises(ValueError, match=match):
         fn(rewards, gamma)
+
+
+@given(
+    st.integers(1, 6),
+    st.integers(1, 12),
+    st.integers(1, 20),
+    st.integers(0, 2**32 - 1),
+)
+@settings(max_examples=80, deadline=None)
+def test_guide_table_sampler_is_the_inverse_cdf(K, m, n_buckets, seed):
+    rng = np.random.default_rng(seed)
+    rows = rng.dirichlet(np.ones(m), size=K) * (rng.random((K, m)) < 0.6)
+    rows[np.arange(K), rng.integers(0, m, K)] += 0.1  # every row keeps some mass
+    rows /= rows.sum(axis=1, keepdims=True)
+    k = rng.integers(0, K, 500)
+    u = np.concatenate([rng.random(496), [0.0, 0.5, 1 - 1e-12, np.nextafter(1.0, 0.0)]])
+    out = CategoricalSampler(rows, n_buckets=n_buckets).sample(k, u)
+    cdf = np.cumsum(rows, axis=1)
+    expected = np.array(
+        [np.searchsorted(cdf[ki], ui, side="right") for ki, ui in zip(k, u, strict=True)]
+    )
+    last = np.array([np.flatnonzero(rows[ki])[-1] for ki in k])
+    np.testing.assert_array_equal(out, np.minimum(expected, last))
+    assert np.all(rows[k, out] > 0)

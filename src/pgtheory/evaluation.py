@@ -75,14 +75,14 @@ def _evaluate(mdp: TabularMDP, pi: NDArray) -> ValueFunctions:
         Q = mdp.r + gamma * (mdp.P.reshape(S * A, S) @ V).reshape(S, A)
         return ValueFunctions(V, Q, Q - V[:, None])
     T = mdp.horizon
-    V = np.empty((T, S))
-    Q = np.empty((T, S, A))
-    P_flat = mdp.P.reshape(S * A, S)
-    V_next = np.zeros(S)
-    for t in range(T - 1, -1, -1):  # backward induction
-        Q[t] = mdp.r + gamma * (P_flat @ V_next).reshape(S, A)
-        V[t] = np.einsum("sa,sa->s", pi, Q[t])
-        V_next = V[t]
+    P_pi, r_pi = _induced_chain(mdp, pi)
+    V = np.empty((T + 1, S))
+    V[T] = 0.0
+    for t in range(T - 1, -1, -1):  # backward induction on the induced chain
+        V[t] = r_pi + gamma * (P_pi @ V[t + 1])
+    # Q[t] = r + gamma P V[t+1], for all t in one product.
+    Q = mdp.r + gamma * (V[1:] @ mdp.P.reshape(S * A, S).T).reshape(T, S, A)
+    V = V[:T]
     return ValueFunctions(V, Q, Q - V[:, :, None])
 
 
@@ -91,8 +91,8 @@ def evaluate(mdp: TabularMDP, pi: ArrayLike) -> ValueFunctions:
 
     Discounted: ``V = solve(I - gamma P_pi, r_pi)``,
     ``Q[s, a] = r[s, a] + gamma sum_s' P[s, a, s'] V[s']``, ``A = Q - V``.
-    Finite horizon T: backward induction ``Q[t] = r + gamma P V[t+1]``,
-    ``V[t] = sum_a pi Q[t]`` with ``V[T] = 0``; the advantage is time-indexed
+    Finite horizon T: backward induction ``V[t] = r_pi + gamma P_pi V[t+1]``
+    with ``V[T] = 0``, then ``Q[t] = r + gamma P V[t+1]``; the advantage is time-indexed
     (THEORY: slide errata 5).
 
     Parameters

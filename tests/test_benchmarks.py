@@ -1,0 +1,68 @@
+"""The benchmark script does not rot: ``bench_core.py --quick`` runs and prints its table.
+
+Timings are not tested (the script reports them, it does not assert them); what is
+tested is that the script exits 0, prints the table header and one row per case with a
+verdict, and that every baseline agrees with the library (its correctness checks).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH_CORE = ROOT / "benchmarks" / "bench_core.py"
+
+HEADER = ["case", "library", "baseline", "ratio", "target", "result"]
+CASES = (
+    "sampler vs gym-style loop",
+    "sampler throughput",
+    "sampler vs tuned loop (info)",
+    "state_marginals finite",
+    "evaluate finite",
+    "evaluate discounted",
+)
+N_CHECKS = 6  # three samplers, three exact cases
+
+
+@pytest.fixture(scope="module")
+def quick_run() -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(BENCH_CORE), "--quick"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def test_bench_core_quick_exits_zero(quick_run: subprocess.CompletedProcess[str]) -> None:
+    assert quick_run.returncode == 0, quick_run.stdout + quick_run.stderr
+
+
+def test_bench_core_prints_header(quick_run: subprocess.CompletedProcess[str]) -> None:
+    lines = quick_run.stdout.splitlines()
+    assert sum(line.split() == HEADER for line in lines) == 1, quick_run.stdout
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_bench_core_prints_case_row(quick_run: subprocess.CompletedProcess[str], case: str) -> None:
+    rows = [line for line in quick_run.stdout.splitlines() if line.startswith(case + "  ")]
+    assert len(rows) == 1, quick_run.stdout
+    verdict = rows[0].split()[-1]
+    assert verdict in ({"info"} if "(info)" in case else {"PASS", "FAIL"}), rows[0]
+
+
+def test_bench_core_baselines_agree_with_library(
+    quick_run: subprocess.CompletedProcess[str],
+) -> None:
+    out = quick_run.stdout
+    assert "checks (baseline computes the same thing as the library):" in out, out
+    checks = out.split("checks (baseline computes the same thing as the library):", 1)[1]
+    lines = [line.strip() for line in checks.splitlines() if line.strip()]
+    assert len(lines) == N_CHECKS, checks
+    assert all(line.endswith(" ok") for line in lines), checks
