@@ -6,6 +6,17 @@ slides S1-S9. Shape convention: ``P[s, a, s']``, ``r[s, a]``, ``pi[s, a]``,
 ``p0[s]``; ``theta[s, a]`` for the tabular softmax policy.
 """
 
+from pgtheory.bounds import (
+    MixtureCheck,
+    NoMistakeChain,
+    marginal_l1_distance,
+    max_mistake_probability,
+    mistake_probabilities,
+    mixture_check,
+    no_mistake_chain,
+    s7_bound,
+    s7_linear_bound,
+)
 from pgtheory.evaluation import (
     ValueFunctions,
     discounted_visitation,
@@ -23,6 +34,7 @@ from pgtheory.mdp import (
     tightrope_mdp,
     tightrope_policies,
 )
+from pgtheory.plotting import plot_distribution_shift
 from pgtheory.policies import (
     deterministic_policy,
     epsilon_close_policy,
@@ -38,10 +50,19 @@ from pgtheory.sampling import (
     reward_to_go,
     sample_trajectories,
 )
+from pgtheory.widgets import (
+    DistributionShiftNumbers,
+    distribution_shift_figure,
+    distribution_shift_numbers,
+    distribution_shift_widget,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "DistributionShiftNumbers",
+    "MixtureCheck",
+    "NoMistakeChain",
     "TabularMDP",
     "Trajectories",
     "ValueFunctions",
@@ -49,16 +70,27 @@ __all__ = [
     "deterministic_policy",
     "discounted_returns",
     "discounted_visitation",
+    "distribution_shift_figure",
+    "distribution_shift_numbers",
+    "distribution_shift_widget",
     "epsilon_close_policy",
     "evaluate",
     "expected_return",
     "gridworld_mdp",
     "induced_chain",
     "kl_divergence",
+    "marginal_l1_distance",
+    "max_mistake_probability",
+    "mistake_probabilities",
     "mixture",
+    "mixture_check",
+    "no_mistake_chain",
+    "plot_distribution_shift",
     "policy_gradient",
     "random_mdp",
     "reward_to_go",
+    "s7_bound",
+    "s7_linear_bound",
     "sample_trajectories",
     "softmax_policy",
     "state_marginals",
