@@ -1,0 +1,277 @@
+"""What a reader of the published (static, offline) book sees, checked in a real chromium.
+
+Every page listed in ``_toc.yml`` is loaded from a local HTTP server with all
+non-loopback requests blocked, then checked: no JavaScript errors, no request that
+needed the network, MathJax typeset every formula (no raw TeX left in the text),
+theorem/proof/exercise blocks and figures visible, every internal link and anchor
+resolves, the search page finds each chapter, and the S7 widget degrades to its static
+figure plus a note on how to run it live. A full-page screenshot of each toc page is
+saved under ``test-artifacts/screenshots/`` for a human to look at.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import quote, unquote, urlsplit
+
+import pytest
+import yaml
+from browser_support import REPO_ROOT, OfflineGuard
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+S7 = "s7_distribution_change_deterministic"
+
+#: Chapter file (book/<name>.ipynb) -> a query made of its slide heading that the book's
+#: search page must answer with that chapter. One entry per chapter that exists; a new
+#: chapter without an entry fails ``test_every_chapter_has_a_search_query``.
+SEARCH_QUERIES: dict[str, str] = {
+    S7: "distribution change",
+}
+
+#: Text a reader must never see: unrendered TeX (``$$``, ``\(``, ``\[``, ``\begin{``,
+#: control words such as ``\epsilon``, or a ``$...$`` pair outside code).
+RAW_TEX = re.compile(
+    r"\$\$|\\\(|\\\)|\\\[|\\\]|\\begin\{|\\[A-Za-z]{2,}|\$[^$\s][^$\n]{0,200}?[^$\s\\]\$"
+)
+#: Text shown where a widget failed to render on a static page.
+WIDGET_FAILURE = re.compile(
+    r"Error displaying widget|Loading widget|Failed to load model|model not found|"
+    r"Error rendering|\b(?:VBox|HBox|interactive|Output|FloatSlider|IntSlider|Dropdown)\("
+)
+#: How the S7 page must tell a static reader to make the widget live.
+LIVE_HINT = re.compile(r"(?i)\b(binder|thebe|locally|jupyterlab)\b")
+
+
+def toc_docnames(toc_path: Path = REPO_ROOT / "_toc.yml") -> list[str]:
+    """Docnames listed in a jb-book ``_toc.yml`` (root first, then in reading order)."""
+    if not toc_path.is_file():
+        return []
+    toc = yaml.safe_load(toc_path.read_text(encoding="utf-8")) or {}
+    names: list[str] = []
+
+    def walk(entries: list[dict]) -> None:
+        for entry in entries or []:
+            if "file" in entry:
+                names.append(str(entry["file"]).removesuffix(".md").removesuffix(".ipynb"))
+            walk(entry.get("sections", []))
+            walk(entry.get("chapters", []))
+
+    if "root" in toc:
+        names.append(str(toc["root"]).removesuffix(".md").removesuffix(".ipynb"))
+    walk(toc.get("parts", []))
+    walk(toc.get("chapters", []))
+    walk(toc.get("sections", []))
+    return names
+
+
+def present_chapters() -> list[str]:
+    """Chapter names (``book/s*.ipynb``) present in the working tree."""
+    return sorted(p.stem for p in (REPO_ROOT / "book").glob("s*.ipynb"))
+
+
+TOC_PAGES = [f"{name}.html" for name in toc_docnames()]
+
+
+def _fmt(items: list[object], limit: int = 15) -> str:
+    shown = "\n  ".join(str(i) for i in items[:limit])
+    more = f"\n  ... and {len(items) - limit} more" if len(items) > limit else ""
+    return f"\n  {shown}{more}"
+
+
+def test_toc_lists_every_chapter() -> None:
+    """Every chapter in book/ is reachable: _toc.yml lists it (S7 at least exists)."""
+    pages = toc_docnames()
+    assert pages, "_toc.yml is missing or lists no page"
+    chapters = present_chapters()
+    assert S7 in chapters, f"book/{S7}.ipynb is missing; chapters: {chapters}"
+    missing = [c for c in chapters if f"book/{c}" not in pages]
+    assert not missing, f"chapters not listed in _toc.yml: {missing}; toc lists {pages}"
+
+
+@pytest.mark.parametrize("rel_path", TOC_PAGES)
+def test_page_loads_without_errors(book, rel_path: str) -> None:
+    report = book.visit(rel_path, screenshot=True)
+    assert report.screenshot is not None and report.screenshot.stat().st_size > 0
+    assert not report.page_errors, (
+        f"{rel_path}: uncaught JavaScript errors:{_fmt(report.page_errors)}"
+    )
+    assert not report.console_errors, f"{rel_path}: console errors:{_fmt(report.console_errors)}"
+
+
+@pytest.mark.parametrize("rel_path", TOC_PAGES)
+def test_page_works_offline(book, rel_path: str) -> None:
+    report = book.visit(rel_path, screenshot=True)
+    assert not report.blocked, (
+        f"{rel_path}: the page requested non-loopback URLs (the book must work offline):"
+        f"{_fmt(sorted(set(report.blocked)))}"
+    )
+    assert not report.failed_local, (
+        f"{rel_path}: local resources failed:{_fmt(report.failed_local)}"
+    )
+
+
+@pytest.mark.parametrize("rel_path", TOC_PAGES)
+def test_math_is_typeset(book, rel_path: str) -> None:
+    report = book.visit(rel_path, screenshot=True)
+    info = report.info
+    if info["mathCount"]:
+        assert report.mathjax_problem is None, f"{rel_path}: {report.mathjax_problem}"
+        assert info["mjxContainers"] > 0, (
+            f"{rel_path}: {info['mathCount']} math elements, none typeset"
+        )
+        assert not info["mathUntypeset"], (
+            f"{rel_path}: math elements without MathJax output:{_fmt(info['mathUntypeset'])}"
+        )
+        assert not info["mathErrors"], f"{rel_path}: MathJax errors:{_fmt(info['mathErrors'])}"
+    raw = sorted({m.group(0) for m in RAW_TEX.finditer(info["text"])})
+    contexts = [
+        info["text"][max(0, m.start() - 40) : m.end() + 40] for m in RAW_TEX.finditer(info["text"])
+    ]
+    assert not raw, f"{rel_path}: raw TeX in the visible text {raw}:{_fmt(contexts)}"
+
+
+@pytest.mark.parametrize("rel_path", TOC_PAGES)
+def test_blocks_and_figures_are_visible(book, rel_path: str) -> None:
+    report = book.visit(rel_path, screenshot=True)
+    hidden_blocks = [b for b in report.info["blocks"] if not b["visible"]]
+    assert not hidden_blocks, (
+        f"{rel_path}: invisible theorem/proof/exercise blocks:{_fmt(hidden_blocks)}"
+    )
+    untitled = [b for b in report.info["blocks"] if not b["title"] and "proof" not in b["cls"]]
+    assert not untitled, f"{rel_path}: blocks without a visible title:{_fmt(untitled)}"
+    broken = [i for i in report.info["images"] if not (i["complete"] and i["naturalWidth"] > 0)]
+    assert not broken, f"{rel_path}: images that did not load:{_fmt(broken)}"
+    invisible = [
+        i
+        for i in report.info["images"]
+        if i["inArticle"] and not i["collapsed"] and not (i["visible"] and i["height"] > 0)
+    ]
+    assert not invisible, f"{rel_path}: figures in the text that are not visible:{_fmt(invisible)}"
+
+
+def test_every_internal_link_and_anchor_resolves(book) -> None:
+    """Crawl ``a[href]`` on every HTML page of the build (after its scripts ran)."""
+    html_root: Path = book.html_root
+    pages = sorted(
+        p.relative_to(html_root).as_posix()
+        for p in html_root.rglob("*.html")
+        if not any(part.startswith("_") for part in p.relative_to(html_root).parts)
+    )
+    assert pages, f"no HTML page under {html_root}"
+    base = urlsplit(book.base_url)
+    broken: list[str] = []
+    n_checked = 0
+    for rel_path in pages:
+        report = book.visit(rel_path)
+        for href in report.info["links"]:
+            parts = urlsplit(href)
+            if parts.scheme not in {"http", "https"} or parts.netloc != base.netloc:
+                continue  # external links are not requests: the reader follows them online
+            n_checked += 1
+            target_rel = unquote(parts.path).lstrip("/")
+            if target_rel == "" or target_rel.endswith("/"):
+                target_rel += "index.html"
+            target = html_root / target_rel
+            if not target.is_file():
+                broken.append(f"{rel_path}: {href} -> missing file {target_rel}")
+                continue
+            fragment = unquote(parts.fragment)
+            if fragment and target.suffix == ".html":
+                if fragment not in book.visit(target_rel).ids:
+                    broken.append(f"{rel_path}: {href} -> no id {fragment!r} in {target_rel}")
+    assert n_checked > 0, "no internal link found on any page"
+    assert not broken, f"{len(broken)} broken internal links:{_fmt(sorted(set(broken)), 30)}"
+
+
+def test_other_generated_pages_load_without_errors(book) -> None:
+    """genindex, search, proof index, ...: pages outside the toc still load cleanly."""
+    html_root: Path = book.html_root
+    toc = set(TOC_PAGES)
+    others = sorted(
+        p.relative_to(html_root).as_posix()
+        for p in html_root.rglob("*.html")
+        if not any(part.startswith("_") for part in p.relative_to(html_root).parts)
+        and p.relative_to(html_root).as_posix() not in toc
+    )
+    problems = []
+    for rel_path in others:
+        report = book.visit(rel_path)
+        problems += [f"{rel_path}: page error {e}" for e in report.page_errors]
+        problems += [f"{rel_path}: console error {e}" for e in report.console_errors]
+        problems += [f"{rel_path}: blocked request {u}" for u in report.blocked]
+        problems += [f"{rel_path}: failed local {u}" for u in report.failed_local]
+    assert not problems, f"problems on generated pages:{_fmt(problems, 30)}"
+
+
+def test_every_chapter_has_a_search_query() -> None:
+    chapters = present_chapters()
+    assert chapters, "book/ holds no chapter (book/s*.ipynb)"
+    missing = [c for c in chapters if c not in SEARCH_QUERIES]
+    assert not missing, f"add a slide-heading query to SEARCH_QUERIES for {missing}"
+    stale = [c for c in SEARCH_QUERIES if c not in chapters]
+    assert not stale, f"SEARCH_QUERIES names chapters that do not exist: {stale}"
+
+
+@pytest.mark.parametrize(("chapter", "query"), sorted(SEARCH_QUERIES.items()))
+def test_search_finds_chapter(book, chapter: str, query: str) -> None:
+    guard_context = book.browser.new_context()
+    guard = OfflineGuard()
+    guard.attach(guard_context)
+    page = guard_context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    try:
+        page.goto(f"{book.base_url}search.html?q={quote(query)}", wait_until="load")
+        page.wait_for_function(
+            "() => /Search finished|found/i.test("
+            "(document.querySelector('#search-results') || {}).innerText || '')",
+            timeout=60_000,
+        )
+        hrefs = page.eval_on_selector_all("#search-results a[href]", "as => as.map(a => a.href)")
+        summary = page.inner_text("#search-results")
+    finally:
+        guard_context.close()
+    assert not errors, f"JavaScript errors on the search page: {errors}"
+    assert not guard.blocked, f"search page requested {guard.blocked}"
+    paths = [urlsplit(h).path for h in hrefs]
+    assert any(p.endswith(f"/book/{chapter}.html") for p in paths), (
+        f"searching {query!r} did not list book/{chapter}.html; results: {paths}\n{summary[:500]}"
+    )
+
+
+def test_s7_static_widget_degrades_to_its_figure(book) -> None:
+    report = book.visit(f"book/{S7}.html", screenshot=True)
+    info = report.info
+    figures = [
+        i
+        for i in info["images"]
+        if i["inOutput"]
+        and i["visible"]
+        and i["naturalWidth"] > 0
+        and min(i["width"], i["height"]) > 50
+    ]
+    assert figures, f"S7: no visible output figure (images: {info['images']})"
+    proofs = [b["cls"] for b in info["blocks"] if b["visible"]]
+    assert any("theorem" in c for c in proofs), f"S7: no visible theorem block ({proofs})"
+    assert any(re.search(r"\bproof\b", c) and "theorem" not in c for c in proofs), (
+        f"S7: no visible proof block ({proofs})"
+    )
+    hint = LIVE_HINT.search(info["text"])
+    assert hint, "S7: the page does not say how to make the widget live (Binder/Thebe/locally)"
+    output_text = " ".join(o["text"] for o in info["outputs"])
+    failures = sorted(
+        {m.group(0) for m in WIDGET_FAILURE.finditer(info["text"] + " " + output_text)}
+    )
+    assert not failures, f"S7: widget failure text visible: {failures}"
+    empty_boxes = [
+        o
+        for o in info["outputs"]
+        if o["visible"]
+        and o["height"] > 8
+        and not o["text"]
+        and not o["visibleImages"]
+        and not o["renderedWidgets"]
+    ]
+    assert not empty_boxes, f"S7: visible empty output boxes: {empty_boxes}"

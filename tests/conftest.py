@@ -1,0 +1,79 @@
+"""Session fixtures shared by the book tests (build, notebooks, browser).
+
+``book_html`` builds the book once per test session, exactly as ``python3 tasks.py book``
+does, plus ``--all`` so that every page is re-read and every warning is reported again
+(Sphinx only re-reads changed pages otherwise, and would stay silent about old warnings).
+Set ``PGTHEORY_BOOK_HTML`` to an existing ``_build/html`` directory to test that build
+instead of building again (the build-log checks are then skipped).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+#: The venv's jupyter-book, next to the running interpreter.
+JUPYTER_BOOK = Path(sys.executable).parent / "jupyter-book"
+#: Seconds allowed for one full build of the book.
+BUILD_TIMEOUT = 900
+
+
+@dataclass(frozen=True)
+class BookBuild:
+    """Where the HTML is, and the build's console log (None for a prebuilt book)."""
+
+    html: Path
+    log: str | None
+
+
+@pytest.fixture(scope="session")
+def book_build() -> BookBuild:
+    prebuilt = os.environ.get("PGTHEORY_BOOK_HTML")
+    if prebuilt:
+        html = Path(prebuilt)
+        if not html.is_dir():
+            pytest.fail(f"PGTHEORY_BOOK_HTML={prebuilt!r} is not a directory")
+        return BookBuild(html=html, log=None)
+    cmd = [
+        str(JUPYTER_BOOK),
+        "build",
+        str(ROOT),
+        "--path-output",
+        str(ROOT),
+        "-W",
+        "-n",
+        "--keep-going",
+        "--all",
+    ]
+    env = dict(os.environ, PYTHONHASHSEED="0")
+    proc = subprocess.run(
+        cmd,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=BUILD_TIMEOUT,
+        check=False,
+    )
+    log = proc.stdout
+    (ROOT / "_build").mkdir(exist_ok=True)
+    (ROOT / "_build" / "book-build.log").write_text(log, encoding="utf-8")
+    if proc.returncode != 0:
+        pytest.fail(
+            f"`{' '.join(cmd[1:])}` failed with exit code {proc.returncode}:\n{log[-20000:]}",
+            pytrace=False,
+        )
+    return BookBuild(html=ROOT / "_build" / "html", log=log)
+
+
+@pytest.fixture(scope="session")
+def book_html(book_build: BookBuild) -> Path:
+    """Path to the built book's ``_build/html`` (built once per session)."""
+    return book_build.html

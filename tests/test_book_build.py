@@ -1,0 +1,203 @@
+"""The book builds cleanly and the built HTML has what a reader (offline) needs.
+
+Uses the session fixture ``book_build``/``book_html`` (tests/conftest.py), which runs
+``jupyter-book build . --path-output . -W -n --keep-going --all`` once per session.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+S7 = "book/s7_distribution_change_deterministic"
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+# Any absolute http(s) URL or protocol-relative URL.
+REMOTE = re.compile(r"^(https?:)?//", re.IGNORECASE)
+# CDN hosts (and MathJax's own). sphinx-thebe writes the address of its library into a
+# constant that is fetched only when a reader clicks "Live Code" (which needs the network
+# anyway); that one string is not a page load and is removed before the check.
+THEBE_LAZY_URL = re.compile(r"unpkg\.com/thebe@[^\"'\s]*")
+MATHJAX_CDN = re.compile(
+    r"(cdn\.jsdelivr\.net|cdnjs\.cloudflare\.com|unpkg\.com|polyfill\.io|mathjax\.org)"
+    r"[^\"'\s]*",
+    re.IGNORECASE,
+)
+
+pytestmark = pytest.mark.slow
+
+
+class _Tags(HTMLParser):
+    """Collect (tag, attributes) of every start tag."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, {k: v or "" for k, v in attrs}))
+
+
+def tags(path: Path) -> list[tuple[str, dict[str, str]]]:
+    parser = _Tags()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return parser.tags
+
+
+def toc_files() -> list[str]:
+    """Every file named in _toc.yml (root, parts, chapters, sections), without suffix."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    found = [toc["root"]]
+
+    def walk(entries: list[dict]) -> None:
+        for entry in entries or []:
+            if "file" in entry:
+                found.append(entry["file"])
+            walk(entry.get("sections", []))
+
+    for part in toc.get("parts", []):
+        walk(part.get("chapters", []))
+    walk(toc.get("chapters", []))
+    return found
+
+
+def html_pages(book_html: Path) -> list[Path]:
+    return sorted(p for p in book_html.rglob("*.html") if "_static" not in p.parts)
+
+
+def test_build_has_no_warnings(book_build) -> None:
+    if book_build.log is None:
+        pytest.skip("PGTHEORY_BOOK_HTML given: prebuilt book, no build log to check")
+    log = ANSI.sub("", book_build.log)
+    warnings = [line for line in log.splitlines() if "WARNING" in line]
+    assert warnings == [], "the book build printed warnings:\n" + "\n".join(warnings)
+    assert "build succeeded" in log
+
+
+def test_index_and_every_toc_page_exist(book_html: Path) -> None:
+    index = book_html / "index.html"
+    assert index.is_file()
+    assert 'url=book/intro.html"' in index.read_text(encoding="utf-8")
+    files = toc_files()
+    assert S7 in files, "the S7 chapter must be in _toc.yml"
+    missing = [f for f in files if not (book_html / f"{f}.html").is_file()]
+    assert missing == [], f"toc entries without a built page: {missing}"
+
+
+def test_toc_keeps_slide_order() -> None:
+    chapters = [f for f in toc_files() if re.fullmatch(r"book/s\d_.*", f)]
+    assert chapters == sorted(chapters, key=lambda f: int(f[len("book/s")]))
+
+
+def test_s7_has_theorem_and_proof_blocks(book_html: Path) -> None:
+    divs = [set(attrs.get("class", "").split()) for tag, attrs in tags(book_html / f"{S7}.html")]
+    theorems = [c for c in divs if {"proof", "theorem"} <= c]
+    proofs = [c for c in divs if "proof" in c and "admonition" in c and len(c) == 2]
+    assert theorems, "no sphinx-proof theorem block (div.proof.theorem) on the S7 page"
+    assert proofs, "no sphinx-proof proof block (div.proof.admonition) on the S7 page"
+
+
+def test_mathjax_is_served_locally(book_html: Path) -> None:
+    assert (book_html / "_static" / "mathjax" / "tex-chtml.js").is_file()
+    for page in html_pages(book_html):
+        text = page.read_text(encoding="utf-8")
+        cdn = MATHJAX_CDN.search(THEBE_LAZY_URL.sub("", text))
+        assert cdn is None, f"{page.relative_to(book_html)} references a CDN: {cdn[0]}"
+        for tag, attrs in tags(page):
+            if tag == "script" and "mathjax" in attrs.get("src", "").lower():
+                src = attrs["src"]
+                assert not REMOTE.match(src), f"{page.name} loads MathJax from {src}"
+                assert (page.parent / src.split("?")[0]).resolve().is_file(), src
+    s7 = (book_html / f"{S7}.html").read_text(encoding="utf-8")
+    assert "_static/mathjax/tex-chtml.js" in s7
+    # The book-wide macros of _config.yml reach the page's MathJax configuration.
+    assert '"TV": "\\\\operatorname{TV}"' in s7
+
+
+def test_no_page_loads_scripts_or_styles_from_the_network(book_html: Path) -> None:
+    # Covers the ipywidgets renderer too (myst-nb's default loads it from a CDN): the
+    # book carries no widget JavaScript (nb_ipywidgets_js is empty in _config.yml).
+    remote = []
+    for page in html_pages(book_html):
+        for tag, attrs in tags(page):
+            url = attrs.get("src", "") if tag == "script" else ""
+            if tag == "link" and attrs.get("rel") in ("stylesheet", "preload", "modulepreload"):
+                url = attrs.get("href", "")
+            if REMOTE.match(url):
+                remote.append(f"{page.relative_to(book_html)}: <{tag}> {url}")
+    assert remote == []
+
+
+def test_no_page_includes_a_script_twice(book_html: Path) -> None:
+    # A repeated inline script is a JavaScript error (e.g. sphinx-thebe's `const` config).
+    repeated = []
+    for page in html_pages(book_html):
+        text = page.read_text(encoding="utf-8")
+        bodies = re.findall(r"<script(?:\s[^>]*)?>(.+?)</script>", text, flags=re.DOTALL)
+        srcs = [a["src"] for t, a in tags(page) if t == "script" and a.get("src")]
+        for item in {*bodies, *srcs}:
+            if (bodies + srcs).count(item) > 1:
+                repeated.append(f"{page.relative_to(book_html)}: {item.strip()[:80]}")
+    assert repeated == []
+    s7 = (book_html / f"{S7}.html").read_text(encoding="utf-8")
+    assert s7.count("const THEBE_JS_URL") == 1
+
+
+def test_api_page_documents_every_public_module(book_html: Path) -> None:
+    api = book_html / "book" / "api.html"
+    ids = {attrs["id"] for _, attrs in tags(api) if "id" in attrs}
+    assert "pgtheory.evaluation.evaluate" in ids
+    assert "pgtheory.mdp.TabularMDP" in ids
+    modules = sorted(
+        p.stem for p in (ROOT / "src" / "pgtheory").glob("*.py") if not p.stem.startswith("_")
+    )
+    missing = [m for m in modules if f"module-pgtheory.{m}" not in ids]
+    assert missing == [], f"modules missing from book/api.md: {missing}"
+    text = html.unescape(api.read_text(encoding="utf-8"))
+    assert "Exact V, Q and advantage A of policy pi." in re.sub(r"<[^>]+>", "", text)
+
+
+def test_public_names_link_to_the_api_page(book_html: Path) -> None:
+    # notation.md writes {py:func}`pgtheory.evaluate`; tools/pgtheory_sphinx.py resolves it.
+    hrefs = {a.get("href", "") for t, a in tags(book_html / "book" / "notation.html") if t == "a"}
+    assert "api.html#pgtheory.evaluation.evaluate" in hrefs
+    assert "api.html#pgtheory.policies.tv_distance" in hrefs
+
+
+def test_errata_page_lists_six_errata_and_links_s7(book_html: Path) -> None:
+    page = book_html / "book" / "errata.html"
+    text = re.sub(r"<[^>]+>", "", page.read_text(encoding="utf-8"))
+    headings = re.findall(r"^\s*([1-6])\. ", text, flags=re.MULTILINE)
+    assert sorted(set(headings)) == ["1", "2", "3", "4", "5", "6"]
+    hrefs = {a.get("href", "") for t, a in tags(page) if t == "a"}
+    assert any(h.startswith("s7_distribution_change_deterministic.html") for h in hrefs)
+
+
+def test_launch_download_and_repository_buttons(book_html: Path) -> None:
+    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+    repo = config["repository"]["url"].rstrip("/")
+    owner_name = repo.removeprefix("https://github.com/")
+    page = book_html / f"{S7}.html"
+    hrefs = {a.get("href", "") for t, a in tags(page) if t == "a"}
+    binder = f"https://mybinder.org/v2/gh/{owner_name}/{config['repository']['branch']}?"
+    assert any(h.startswith(binder) and f"{S7}.ipynb" in h for h in hrefs), "Binder button"
+    assert f"../_sources/{S7}.ipynb" in hrefs, "download .ipynb button"
+    assert (book_html / "_sources" / f"{S7}.ipynb").is_file()
+    assert repo in hrefs, "repository button"
+    classes = " ".join(a.get("class", "") for _, a in tags(page))
+    assert "btn-launch-thebe" in classes, "Thebe (live code) button"
+
+
+def test_bibliography_lists_every_reference(book_html: Path) -> None:
+    bib = (ROOT / "references.bib").read_text(encoding="utf-8")
+    titles = [re.sub(r"[{}]", "", t) for t in re.findall(r"^\s*title\s*=\s*\{(.+)\},?$", bib, re.M)]
+    assert len(titles) >= 10
+    page = (book_html / "book" / "bibliography.html").read_text(encoding="utf-8")
+    text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split()).lower()
+    missing = [t for t in titles if " ".join(t.split()).lower() not in text]
+    assert missing == []

@@ -1,0 +1,120 @@
+"""The book's Sphinx extension: public-name cross references, and one script tag per script.
+
+1. Cross references. The API page (``book/api.md``) documents every public object under
+its defining module, ``pgtheory.evaluation.evaluate``, so that signatures and docstrings
+that name the module resolve. Readers, chapters and docstrings mostly write the public
+name, ``pgtheory.evaluate`` (what ``import pgtheory`` offers). When such a Python cross
+reference has no target, this extension looks the name up in the package and retries with
+the defining module's path.
+References that still fail are reported as usual (the build runs with ``-n -W``).
+
+2. Duplicate inline scripts. sphinx-thebe 0.3.1 registers an inline script (its
+``const THEBE_JS_URL = ...`` configuration) after the HTML builder has started; Sphinx 7.4
+then lists it twice on every page (once as ``filename=None``, once as ``""``), and the
+second copy throws "Identifier 'THEBE_JS_URL' has already been declared" in the browser.
+Before each page is rendered, scripts that are identical apart from that spelling are
+dropped, keeping the first.
+
+Loaded through ``sphinx.local_extensions`` in ``_config.yml``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from docutils import nodes
+from sphinx.application import Sphinx
+from sphinx.environment import BuildEnvironment
+
+PACKAGE = "pgtheory"
+
+
+def canonical_name(target: str) -> str | None:
+    """``"pgtheory.evaluate"`` -> ``"pgtheory.evaluation.evaluate"`` (None if not public)."""
+    prefix = PACKAGE + "."
+    if not target.startswith(prefix):
+        return None
+    head, _, attr = target[len(prefix) :].partition(".")
+    package = importlib.import_module(PACKAGE)
+    if head not in getattr(package, "__all__", ()):
+        return None
+    obj = getattr(package, head)
+    module = getattr(obj, "__module__", None)
+    qualname = getattr(obj, "__qualname__", None)
+    if not module or not qualname:
+        return None
+    name = f"{module}.{qualname}"
+    return f"{name}.{attr}" if attr else name
+
+
+def resolve_public_name(
+    app: Sphinx, env: BuildEnvironment, node: Any, contnode: nodes.Element
+) -> nodes.Element | None:
+    if node.get("refdomain") != "py":
+        return None
+    target = canonical_name(node.get("reftarget", ""))
+    if target is None or target == node["reftarget"]:
+        return None
+    domain = env.get_domain("py")
+    retry = node.deepcopy()
+    retry["reftarget"] = target
+    return domain.resolve_xref(
+        env, node["refdoc"], app.builder, node["reftype"], target, retry, contnode
+    )
+
+
+def dedupe_script_files(
+    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
+) -> None:
+    """Drop repeated ``<script>`` tags from a page (added by the browser-test helper).
+
+    Sphinx 7.4 emits an inline script that an extension registers after the builder started
+    (sphinx-thebe's ``const THEBE_JS_URL = ...``) twice: once as registered (file name
+    ``None``) and once re-added from the registry (file name ``""``). The second copy
+    throws "Identifier 'THEBE_JS_URL' has already been declared" in every reader's browser
+    (caught by ``tests/browser/test_published_book.py``). Keep the first of equal scripts.
+    """
+    files = context.get("script_files")
+    if not files:
+        return
+    seen: set[tuple[str, int, tuple[tuple[str, str], ...]]] = set()
+    unique = []
+    for js in files:
+        attributes = getattr(js, "attributes", None) or {}
+        key = (
+            str(getattr(js, "filename", js) or ""),
+            int(getattr(js, "priority", 500)),
+            tuple(sorted((str(k), str(v)) for k, v in attributes.items())),
+        )
+        if key not in seen:
+            seen.add(key)
+            unique.append(js)
+    files[:] = unique
+
+
+def drop_duplicate_scripts(
+    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
+) -> None:
+    scripts = context.get("script_files")
+    if not isinstance(scripts, list):
+        return
+    seen: set[tuple[str, tuple[tuple[str, str], ...]]] = set()
+    kept = []
+    for js in scripts:
+        attributes = tuple(sorted((k, str(v)) for k, v in getattr(js, "attributes", {}).items()))
+        key = (str(getattr(js, "filename", js) or ""), attributes)
+        if key not in seen:
+            seen.add(key)
+            kept.append(js)
+    # The builder restores its own list before each page, so editing this one is local.
+    scripts[:] = kept
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    app.connect("missing-reference", resolve_public_name)
+    # After the other extensions have added their page scripts.
+    app.connect("html-page-context", drop_duplicate_scripts, priority=900)
+    # After other html-page-context handlers, which may add page-specific scripts.
+    app.connect("html-page-context", dedupe_script_files, priority=900)
+    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
