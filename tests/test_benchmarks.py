@@ -66,3 +66,23 @@ def test_bench_core_baselines_agree_with_library(
     lines = [line.strip() for line in checks.splitlines() if line.strip()]
     assert len(lines) == N_CHECKS, checks
     assert all(line.endswith(" ok") for line in lines), checks
+
+
+def test_bench_book_quick_prints_every_row() -> None:
+    """``bench_book.py --quick`` executes every chapter (on copies) and times the widget."""
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "bench_book.py"), "--quick"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    rows = run.stdout.splitlines()
+    chapters = sorted(p.name for p in (ROOT / "book").glob("s*.ipynb"))
+    assert chapters, "the book has no chapters"
+    for name in chapters:
+        assert any(r.startswith(f"execute {name}") for r in rows), run.stdout
+    widget = [r for r in rows if r.startswith("S7 widget update")]
+    assert len(widget) == 1 and widget[0].split()[-1] in {"PASS", "FAIL"}, run.stdout

@@ -1,0 +1,111 @@
+"""The book's performance: chapter execution, whole-book rendering, one widget update.
+
+Targets (issue #3): executing any chapter <= 10 s; rendering the whole book <= 30 s; one
+widget update (compute + redraw) median <= 100 ms. Each row prints the measured time and
+its ratio to the target. Chapters are executed on copies in a temporary directory with the
+project's executor (the committed notebooks are not touched); the book is rendered with
+``jupyter-book build --all`` into a temporary directory (execution at build time is off,
+as in ``python3 tasks.py book``).
+
+    .venv/bin/python benchmarks/bench_book.py [--quick]
+
+``--quick`` skips the book build and uses 5 widget updates (a smoke run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.insert(0, str(ROOT / "tools"))
+
+import execute_notebooks  # noqa: E402 - after the path set-up above
+from _common import fmt_time, format_table  # noqa: E402
+
+CHAPTER_TARGET = 10.0
+BOOK_TARGET = 30.0
+WIDGET_TARGET = 0.100
+
+
+def time_chapters(tmp: Path) -> list[tuple[str, float]]:
+    """Wall time of executing each chapter on a fresh kernel (a copy, in ``tmp``)."""
+    out = []
+    for chapter in execute_notebooks.chapters():
+        copy = tmp / chapter.name
+        shutil.copy(chapter, copy)
+        start = time.perf_counter()
+        execute_notebooks.execute(copy)
+        out.append((chapter.name, time.perf_counter() - start))
+    return out
+
+
+def time_book_build(tmp: Path) -> float:
+    jb = Path(sys.executable).with_name("jupyter-book")
+    start = time.perf_counter()
+    subprocess.run(
+        [jb, "build", ROOT, "--path-output", tmp, "--all", "-q"],
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    return time.perf_counter() - start
+
+
+def time_widget_updates(n: int) -> list[float]:
+    """Seconds per eps-slider change of S7's widget: the callback recomputes and redraws."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from pgtheory.widgets import distribution_shift_widget
+
+    times = []
+    with contextlib.redirect_stdout(io.StringIO()):  # display() outside a kernel prints
+        widget = distribution_shift_widget()
+        eps = widget.children[0].children[0]
+        for i in range(n + 1):
+            start = time.perf_counter()
+            eps.value = 0.05 + 0.01 * (i % 20)
+            times.append(time.perf_counter() - start)
+    return times[1:]  # the first update pays for imports and font caches
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="skip the book build")
+    args = parser.parse_args(argv)
+    execute_notebooks.kernel_environment()
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, seconds in time_chapters(Path(tmp)):
+            rows.append((f"execute {name}", seconds, CHAPTER_TARGET))
+        if not args.quick:
+            rows.append(("render the whole book", time_book_build(Path(tmp)), BOOK_TARGET))
+    updates = sorted(time_widget_updates(5 if args.quick else 20))
+    median = updates[len(updates) // 2]
+    rows.append((f"S7 widget update (median of {len(updates)})", median, WIDGET_TARGET))
+    table = [
+        (
+            case,
+            fmt_time(t),
+            fmt_time(target),
+            f"{t / target:.2f}",
+            "PASS" if t <= target else "FAIL",
+        )
+        for case, t, target in rows
+    ]
+    print("pgtheory book benchmark" + (" (quick)" if args.quick else ""))
+    print(format_table(("case", "time", "target", "time/target", "result"), table))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
