@@ -66,7 +66,7 @@ def ensure_chromium() -> None:
         return
     if shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
         run("apt-get", "update", "-qq")
-        run("apt-get", "install", "-y", "-qq", "--no-install-recommends", "chromium")
+        run("apt-get", "install", "-y", "-qq", "chromium")
     else:
         sys.exit("chromium is missing: run `sudo apt-get install -y chromium` (Debian/Ubuntu)")
 
