@@ -36,28 +36,10 @@ def setup() -> None:
         sys.exit(f"Python >= 3.11 is required, this is {sys.version.split()[0]}")
     if not PY.exists():
         run(sys.executable, "-m", "venv", VENV)
-    run(
-        PY,
-        "-m",
-        "pip",
-        "install",
-        "--quiet",
-        "--disable-pip-version-check",
-        "-r",
-        ROOT / "requirements-dev.txt",
-    )
+    pip = (PY, "-m", "pip", "install", "--quiet", "--disable-pip-version-check")
+    run(*pip, "-r", ROOT / "requirements-dev.txt")
     # Editable, so that chapters and tests always see the working tree's src/.
-    run(
-        PY,
-        "-m",
-        "pip",
-        "install",
-        "--quiet",
-        "--disable-pip-version-check",
-        "--no-deps",
-        "-e",
-        ROOT,
-    )
+    run(*pip, "--no-deps", "-e", ROOT)
 
 
 def ensure_chromium() -> None:
