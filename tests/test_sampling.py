@@ -198,3 +198,38 @@ def test_guide_table_sampler_is_the_inverse_cdf(K, m, n_buckets, seed):
     last = np.array([np.flatnonzero(rows[ki])[-1] for ki in k])
     np.testing.assert_array_equal(out, np.minimum(expected, last))
     assert np.all(rows[k, out] > 0)
+
+
+def test_empirical_marginals_closed_form_and_convergence():
+    states = np.array([[0, 1, 2], [0, 2, 2]])
+    np.testing.assert_array_equal(
+        pg.empirical_marginals(states, 3), [[1, 0, 0], [0, 0.5, 0.5], [0, 0, 1]]
+    )
+    rng = np.random.default_rng(21)
+    mdp = pg.random_mdp(4, 2, rng=rng, horizon=8)
+    pi = pg.uniform_policy(4, 2)
+    n = 20_000
+    p_hat = pg.empirical_marginals(pg.sample_trajectories(mdp, pi, n, rng=rng).states, 4)
+    p = pg.state_marginals(mdp, pi)
+    np.testing.assert_allclose(p_hat.sum(axis=1), 1.0, rtol=0, atol=1e-12)
+    assert np.all(np.abs(p_hat - p) <= Z * np.sqrt(p * (1 - p) / n) + 1e-12)
+
+
+@pytest.mark.parametrize(
+    ("states", "n_states", "match"),
+    [
+        (
+            np.zeros(3, dtype=int),
+            2,
+            r"states must have shape \(n, T\) with n >= 1, got shape \(3,\)",
+        ),
+        (np.zeros((0, 3), dtype=int), 2, r"got shape \(0, 3\)"),
+        (np.zeros((2, 2)), 2, "states must hold integers, got dtype float64"),
+        (np.array([[0, 1], [2, 0]]), 2, r"states\[1, 0\] is 2, expected an integer in \[0, 2\)"),
+        (np.array([[0, -1]]), 2, r"states\[0, 1\] is -1"),
+        (np.zeros((1, 1), dtype=int), 0, "n_states must be an integer >= 1, got 0"),
+    ],
+)
+def test_empirical_marginals_bad_input(states, n_states, match):
+    with pytest.raises(ValueError, match=match):
+        pg.empirical_marginals(states, n_states)

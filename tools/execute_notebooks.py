@@ -12,8 +12,8 @@ untouched, and makes the script exit with status 1.
 
 The written file is normalized so that re-running an unchanged chapter gives the same
 bytes: fixed kernelspec and language metadata (no Python patch version), no timing
-metadata, stable cell ids, and widget model ids renumbered in order of creation (the
-kernel draws them at random).
+metadata, consecutive stream outputs merged, stable cell ids, and widget model ids
+renumbered in order of creation (the kernel draws them at random).
 """
 
 from __future__ import annotations
@@ -59,6 +59,23 @@ def kernel_environment() -> None:
     os.environ["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
 
 
+def coalesce_streams(outputs: list) -> list:
+    """Merge consecutive outputs of the same stream: how a kernel splits them varies by run."""
+    merged: list = []
+    for out in outputs:
+        prev = merged[-1] if merged else None
+        if (
+            out.get("output_type") == "stream"
+            and prev is not None
+            and prev.get("output_type") == "stream"
+            and prev.get("name") == out.get("name")
+        ):
+            prev["text"] = prev["text"] + out["text"]
+        else:
+            merged.append(out)
+    return merged
+
+
 def normalize(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """Make the stored notebook independent of the machine and the run."""
     nb.metadata["kernelspec"] = dict(KERNELSPEC)
@@ -67,6 +84,8 @@ def normalize(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     for i, cell in enumerate(nb.cells):
         for key in VOLATILE_CELL_METADATA:
             cell.metadata.pop(key, None)
+        if cell.cell_type == "code":
+            cell.outputs = coalesce_streams(cell.outputs)
         cell_id = cell.get("id")
         if not cell_id or cell_id in seen:
             cell["id"] = f"cell-{i:03d}"

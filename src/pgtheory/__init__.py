@@ -47,6 +47,7 @@ from pgtheory.policies import (
 from pgtheory.sampling import (
     Trajectories,
     discounted_returns,
+    empirical_marginals,
     reward_to_go,
     sample_trajectories,
 )
@@ -73,6 +74,7 @@ __all__ = [
     "distribution_shift_figure",
     "distribution_shift_numbers",
     "distribution_shift_widget",
+    "empirical_marginals",
     "epsilon_close_policy",
     "evaluate",
     "expected_return",

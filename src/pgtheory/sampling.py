@@ -25,6 +25,7 @@ __all__ = [
     "CategoricalSampler",
     "Trajectories",
     "discounted_returns",
+    "empirical_marginals",
     "reward_to_go",
     "sample_trajectories",
 ]
@@ -200,3 +201,38 @@ def discounted_returns(rewards: ArrayLike, gamma: float) -> NDArray[np.float64]:
     """
     rewards, gamma = _check_rewards_gamma(rewards, gamma)
     return rewards @ (gamma ** np.arange(rewards.shape[-1]))
+
+
+def empirical_marginals(states: ArrayLike, n_states: int) -> NDArray[np.float64]:
+    """Empirical state marginals ``p_hat[t, s]``: the fraction of trajectories in ``s`` at ``t``.
+
+    The Monte Carlo estimate of :func:`pgtheory.state_marginals` from sampled
+    ``states`` (e.g. ``Trajectories.states``). Each entry is a mean of ``n`` Bernoulli
+    variables, with standard error ``sqrt(p (1 - p) / n)``.
+
+    Parameters
+    ----------
+    states : array_like of int, shape (n, T)
+        ``states[i, t]`` in ``[0, n_states)``.
+    n_states : int
+        S.
+
+    Returns
+    -------
+    ndarray, shape (T, S)
+        Rows sum to 1.
+    """
+    S = check_positive_int(n_states, "n_states")
+    states = np.asarray(states)
+    if states.ndim != 2 or states.shape[0] == 0:
+        raise ValueError(f"states must have shape (n, T) with n >= 1, got shape {states.shape}")
+    if not np.issubdtype(states.dtype, np.integer):
+        raise ValueError(f"states must hold integers, got dtype {states.dtype}")
+    bad = (states < 0) | (states >= S)
+    if bad.any():
+        i, t = np.argwhere(bad)[0]
+        raise ValueError(f"states[{i}, {t}] is {states[i, t]}, expected an integer in [0, {S})")
+    n, T = states.shape
+    counts = np.zeros((T, S))
+    np.add.at(counts, (np.broadcast_to(np.arange(T), (n, T)), states), 1.0)
+    return counts / n
