@@ -93,6 +93,27 @@ def check_positive_int(n: object, name: str) -> int:
     return int(n)
 
 
+def check_indices(
+    arr: ArrayLike, name: str, upper: int | None, kind: str = "integer"
+) -> NDArray[np.int64]:
+    """Raise unless ``arr`` holds integers (``kind``s) in ``[0, upper)``; return int64.
+
+    ``upper=None`` checks the dtype only. Messages name the first offending index, e.g.
+    ``"actions[1] is 3, expected an integer in [0, 3)"``.
+    """
+    arr = np.asarray(arr)
+    if arr.dtype == bool or not np.issubdtype(arr.dtype, np.integer):
+        raise ValueError(f"{name} must hold {kind}s, got dtype {arr.dtype}")
+    if upper is not None:
+        bad = (arr < 0) | (arr >= upper)
+        if bad.any():
+            idx = tuple(np.argwhere(bad)[0])
+            raise ValueError(
+                f"{_fmt_index(name, idx, False)} is {arr[idx]}, expected an {kind} in [0, {upper})"
+            )
+    return arr.astype(np.int64)
+
+
 def check_rng(rng: object, name: str = "rng") -> np.random.Generator:
     """Raise unless ``rng`` is a :class:`numpy.random.Generator`."""
     if not isinstance(rng, np.random.Generator):

@@ -37,9 +37,15 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from pgtheory._validation import PROB_ATOL, as_float_array, check_policy, check_probability
-from pgtheory.evaluation import _resolve_horizon, _state_marginals
-from pgtheory.mdp import TabularMDP, _as_mdp
+from pgtheory._validation import (
+    PROB_ATOL,
+    as_float_array,
+    check_indices,
+    check_policy,
+    check_probability,
+)
+from pgtheory.evaluation import _state_marginals
+from pgtheory.mdp import TabularMDP, _as_mdp, resolve_horizon
 
 __all__ = [
     "MixtureCheck",
@@ -152,20 +158,9 @@ def _deterministic_actions(
     if arr.ndim == 1:
         if arr.size == 0:
             raise ValueError(f"{name} must be non-empty, got shape {arr.shape}")
-        if arr.dtype == bool or not np.issubdtype(arr.dtype, np.integer):
-            raise ValueError(
-                f"{name} given as a 1-D array must hold integer actions, got dtype {arr.dtype}"
-            )
         if n_states is not None and arr.shape != (n_states,):
             raise ValueError(f"{name} must have shape ({n_states},), got {arr.shape}")
-        if n_actions is not None:
-            bad = (arr < 0) | (arr >= n_actions)
-            if bad.any():
-                s = int(np.argmax(bad))
-                raise ValueError(
-                    f"{name}[{s}] is {arr[s]}, expected an integer action in [0, {n_actions})"
-                )
-        return arr.astype(np.int64)
+        return check_indices(arr, name, n_actions, kind="integer action")
     if arr.ndim == 2:
         pol = check_policy(arr, name, n_states, n_actions)
         acts = np.argmax(pol, axis=1)
@@ -269,7 +264,7 @@ def marginal_l1_distance(
     mdp = _as_mdp(mdp)
     pi = check_policy(pi, "pi", mdp.n_states, mdp.n_actions)
     pi2 = check_policy(pi2, "pi2", mdp.n_states, mdp.n_actions)
-    T = _resolve_horizon(mdp, horizon)
+    T = resolve_horizon(mdp, horizon)
     p = _state_marginals(mdp, pi, T)
     p2 = _state_marginals(mdp, pi2, T)
     return np.abs(p2 - p).sum(axis=1)
@@ -336,7 +331,7 @@ def no_mistake_chain(
     """
     mdp = _as_mdp(mdp)
     acts, pi2 = _actions_and_pi2(pi, pi2, mdp.n_states, mdp.n_actions)
-    T = _resolve_horizon(mdp, horizon)
+    T = resolve_horizon(mdp, horizon)
     return _no_mistake(mdp, acts, pi2, T)
 
 
@@ -422,7 +417,7 @@ def mixture_check(
     """
     mdp = _as_mdp(mdp)
     acts, pi2 = _actions_and_pi2(pi, pi2, mdp.n_states, mdp.n_actions)
-    T = _resolve_horizon(mdp, horizon)
+    T = resolve_horizon(mdp, horizon)
     eps_true = float((1.0 - pi2[np.arange(acts.size), acts]).max())
     if eps is None:
         eps = eps_true

@@ -17,8 +17,8 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from pgtheory._validation import check_policy, check_positive_int
-from pgtheory.mdp import TabularMDP, _as_mdp
+from pgtheory._validation import check_policy
+from pgtheory.mdp import TabularMDP, _as_mdp, resolve_horizon
 from pgtheory.policies import softmax_policy
 
 __all__ = [
@@ -120,17 +120,6 @@ def expected_return(mdp: TabularMDP, pi: ArrayLike) -> float:
     return float(mdp.p0 @ (V if mdp.horizon is None else V[0]))
 
 
-def _resolve_horizon(mdp: TabularMDP, horizon: int | None) -> int:
-    if horizon is None:
-        if mdp.horizon is None:
-            raise ValueError(
-                "horizon must be an integer >= 1 for a discounted MDP (mdp.horizon is None), "
-                "got None"
-            )
-        return mdp.horizon
-    return check_positive_int(horizon, "horizon")
-
-
 def _state_marginals(mdp: TabularMDP, pi: NDArray, T: int) -> NDArray[np.float64]:
     P_pi, _ = _induced_chain(mdp, pi)
     p = np.empty((T, mdp.n_states))
@@ -161,7 +150,7 @@ def state_marginals(
         Each row sums to 1. Slides S5-S9 write ``p_theta(s_t)``.
     """
     mdp, pi = _mdp_policy(mdp, pi)
-    return _state_marginals(mdp, pi, _resolve_horizon(mdp, horizon))
+    return _state_marginals(mdp, pi, resolve_horizon(mdp, horizon))
 
 
 def _visitation(mdp: TabularMDP, pi: NDArray) -> NDArray[np.float64]:

@@ -298,6 +298,20 @@ def tightrope_policies(eps: float) -> tuple[NDArray[np.float64], NDArray[np.floa
     return pi, pi_eps
 
 
+def resolve_horizon(
+    mdp: TabularMDP, horizon: object, purpose: str = "for a discounted MDP (mdp.horizon is None)"
+) -> int:
+    """``horizon`` if given (an integer >= 1), else ``mdp.horizon``; raise if both are None.
+
+    ``purpose`` completes the message "horizon must be an integer >= 1 ...".
+    """
+    if horizon is None:
+        if mdp.horizon is None:
+            raise ValueError(f"horizon must be an integer >= 1 {purpose}, got None")
+        return mdp.horizon
+    return check_positive_int(horizon, "horizon")
+
+
 def _as_mdp(mdp: object, name: str = "mdp") -> TabularMDP:
     if not isinstance(mdp, TabularMDP):
         raise ValueError(f"{name} must be a pgtheory.TabularMDP, got {type(mdp).__name__}")

@@ -13,6 +13,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from pgtheory._validation import (
     as_float_array,
+    check_indices,
     check_policy,
     check_positive_int,
     check_probability,
@@ -71,12 +72,7 @@ def deterministic_policy(actions: ArrayLike, n_actions: int) -> NDArray[np.float
     acts = np.asarray(actions)
     if acts.ndim != 1 or acts.size == 0:
         raise ValueError(f"actions must be a non-empty 1-D array, got shape {acts.shape}")
-    if not np.issubdtype(acts.dtype, np.integer):
-        raise ValueError(f"actions must hold integers, got dtype {acts.dtype}")
-    bad = (acts < 0) | (acts >= A)
-    if bad.any():
-        s = int(np.argmax(bad))
-        raise ValueError(f"actions[{s}] is {acts[s]}, expected an integer in [0, {A})")
+    acts = check_indices(acts, "actions", A)
     pi = np.zeros((acts.size, A))
     pi[np.arange(acts.size), acts] = 1.0
     return pi

@@ -14,12 +14,13 @@ from numpy.typing import ArrayLike, NDArray
 
 from pgtheory._validation import (
     as_float_array,
+    check_indices,
     check_policy,
     check_positive_int,
     check_real,
     check_rng,
 )
-from pgtheory.mdp import TabularMDP, _as_mdp
+from pgtheory.mdp import TabularMDP, _as_mdp, resolve_horizon
 
 __all__ = [
     "CategoricalSampler",
@@ -83,17 +84,6 @@ class CategoricalSampler:
         return np.minimum(idx, self._last[k])
 
 
-def _resolve_horizon(mdp: TabularMDP, horizon: int | None) -> int:
-    if horizon is None:
-        if mdp.horizon is None:
-            raise ValueError(
-                "horizon must be an integer >= 1 to sample a discounted MDP "
-                "(trajectories are truncated there), got None"
-            )
-        return mdp.horizon
-    return check_positive_int(horizon, "horizon")
-
-
 def sample_trajectories(
     mdp: TabularMDP,
     pi: ArrayLike,
@@ -129,7 +119,9 @@ def sample_trajectories(
     pi = check_policy(pi, "pi", mdp.n_states, mdp.n_actions)
     n = check_positive_int(n, "n")
     rng = check_rng(rng)
-    T = _resolve_horizon(mdp, horizon)
+    T = resolve_horizon(
+        mdp, horizon, "to sample a discounted MDP (trajectories are truncated there)"
+    )
     S, A = mdp.n_states, mdp.n_actions
 
     action_sampler = CategoricalSampler(pi)
@@ -226,12 +218,7 @@ def empirical_marginals(states: ArrayLike, n_states: int) -> NDArray[np.float64]
     states = np.asarray(states)
     if states.ndim != 2 or states.shape[0] == 0:
         raise ValueError(f"states must have shape (n, T) with n >= 1, got shape {states.shape}")
-    if not np.issubdtype(states.dtype, np.integer):
-        raise ValueError(f"states must hold integers, got dtype {states.dtype}")
-    bad = (states < 0) | (states >= S)
-    if bad.any():
-        i, t = np.argwhere(bad)[0]
-        raise ValueError(f"states[{i}, {t}] is {states[i, t]}, expected an integer in [0, {S})")
+    states = check_indices(states, "states", S)
     n, T = states.shape
     counts = np.zeros((T, S))
     np.add.at(counts, (np.broadcast_to(np.arange(T), (n, T)), states), 1.0)
