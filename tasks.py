@@ -5,6 +5,7 @@
     python3 tasks.py test       set up, run every test (library, notebooks, build, browser)
     python3 tasks.py execute    re-execute chapters in place (all, or the paths given)
     python3 tasks.py bench      run the benchmark scripts (tables of ratios)
+    python3 tasks.py mutate     mutation-test the math modules (slow; not part of `test`)
 
 Only the Python standard library is used here, so it runs on a fresh machine with
 Python >= 3.11 and pip.
@@ -12,10 +13,13 @@ Python >= 3.11 and pip.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import sys
+import time
+from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
@@ -23,6 +27,18 @@ VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PY = BIN / "python"
 CHROMIUM = Path("/usr/bin/chromium")
+
+# Mutation testing (`python3 tasks.py mutate`). mutmut copies src/ to mutants/ and mutates the
+# copy; an installed pgtheory (editable or not) would shadow it, so this venv has the pinned
+# dependencies but not the package. mutmut's own settings are [tool.mutmut] in pyproject.toml.
+MUTATE_VENV = ROOT / ".venv-mutate"
+MUTATE_PY = MUTATE_VENV / BIN.name / "python"
+#: Tools taken (with their pins) from requirements-dev.txt for the mutation venv.
+MUTATE_TOOLS = ("pytest", "hypothesis", "mutmut")
+#: The math modules under mutation testing (src/pgtheory/<name>.py).
+MATH_MODULES = ("mdp", "policies", "evaluation", "sampling", "bounds", "_validation")
+#: Surviving mutants judged equivalent: "<mutant name>: <one-line reason>" per line.
+EQUIVALENT_MUTANTS = ROOT / "tests" / "equivalent_mutants.txt"
 
 
 def run(*cmd: object, env: dict[str, str] | None = None) -> None:
@@ -84,8 +100,107 @@ def cmd_bench() -> None:
         run(PY, script)
 
 
+def setup_mutate() -> None:
+    """Create .venv-mutate: the pinned runtime and test tools, without pgtheory itself."""
+    if sys.version_info < (3, 11):  # noqa: UP036 - tasks.py may run on an older python3
+        sys.exit(f"Python >= 3.11 is required, this is {sys.version.split()[0]}")
+    if not MUTATE_PY.exists():
+        run(sys.executable, "-m", "venv", MUTATE_VENV)
+    runtime = [
+        line.strip()
+        for line in (ROOT / "requirements.txt").read_text().splitlines()
+        if line.strip() and not line.startswith("#") and line.strip() != "."  # "." = pgtheory
+    ]
+    tools = [
+        line.strip()
+        for line in (ROOT / "requirements-dev.txt").read_text().splitlines()
+        if line.split("==")[0].strip() in MUTATE_TOOLS
+    ]
+    if len(tools) != len(MUTATE_TOOLS):
+        sys.exit(f"requirements-dev.txt must pin each of {MUTATE_TOOLS}, found {tools}")
+    reqs = MUTATE_VENV / "requirements.txt"
+    reqs.write_text("\n".join(runtime + tools) + "\n")
+    pip = (MUTATE_PY, "-m", "pip", "--disable-pip-version-check")
+    run(*pip, "install", "--quiet", "-r", reqs)
+    installed = subprocess.run([str(c) for c in (*pip, "show", "-q", "pgtheory")], cwd=ROOT)
+    if installed.returncode == 0:  # e.g. installed by hand: it would shadow the mutants
+        run(*pip, "uninstall", "--yes", "pgtheory")
+
+
+def read_equivalent_mutants(path: Path = EQUIVALENT_MUTANTS) -> dict[str, str]:
+    """``{mutant name: reason}`` from the equivalent-mutants file (``#`` starts a comment)."""
+    out: dict[str, str] = {}
+    for number, line in enumerate(path.read_text().splitlines(), 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        name, sep, reason = line.partition(":")
+        if not sep or not reason.strip() or "__mutmut_" not in name:
+            sys.exit(f"{path}:{number}: expected '<mutant name>: <reason>', got {line!r}")
+        out[name.strip()] = reason.strip()
+    return out
+
+
+#: mutmut's exit codes of a mutant that the tests detected: a failing test (1; 3 is an internal
+#: pytest error) or a timeout (SIGXCPU, or mutmut's own timeout codes).
+KILLED_CODES = (1, 3)
+TIMEOUT_CODES = (-24, 24, 36, 152, 255)
+
+
+def mutation_scores(
+    exit_codes: dict[str, int | None], equivalent: dict[str, str]
+) -> list[tuple[str, int, int, int, int, int, int]]:
+    """Per math module: (module, mutants, killed, of which timeouts, survived, equivalent, other).
+
+    A timeout counts as killed (the tests did not pass); exit code 0 is a survivor, and a
+    survivor listed in the equivalent-mutants file counts as equivalent instead. "other" is
+    anything else (no tests, not checked, segfault): neither killed nor excused.
+    """
+    rows = []
+    for module in MATH_MODULES:
+        prefix = f"pgtheory.{module}."
+        codes = {k: v for k, v in exit_codes.items() if k.startswith(prefix)}
+        timeouts = sum(v in TIMEOUT_CODES for v in codes.values())
+        killed = sum(v in KILLED_CODES for v in codes.values()) + timeouts
+        survived = [k for k, v in codes.items() if v == 0]
+        equiv = sum(k in equivalent for k in survived)
+        other = len(codes) - killed - len(survived)
+        rows.append((module, len(codes), killed, timeouts, len(survived) - equiv, equiv, other))
+    return rows
+
+
+def cmd_mutate(extra: list[str]) -> None:
+    setup_mutate()
+    equivalent = read_equivalent_mutants()
+    shutil.rmtree(ROOT / "mutants", ignore_errors=True)  # a clean run, never stale mutants
+    start = time.monotonic()
+    mutmut = MUTATE_VENV / BIN.name / "mutmut"
+    run(mutmut, "run", "--max-children", str(os.cpu_count() or 2), *extra)
+    elapsed = time.monotonic() - start
+    exit_codes: dict[str, int | None] = {}
+    for meta in (ROOT / "mutants" / "src" / "pgtheory").glob("*.py.meta"):
+        exit_codes |= json.loads(meta.read_text())["exit_code_by_key"]
+    rows = mutation_scores(exit_codes, equivalent)
+    print(f"\nMutation testing of the math modules ({elapsed:.0f} s, {date.today()}):\n")
+    print("| module | mutants | killed | survived | equivalent | score |")
+    print("|---|---|---|---|---|---|")
+    for module, total, killed, timeouts, survived, equiv, other in rows:
+        score = f"{killed / (total - equiv):.1%}" if total > equiv else "n/a"
+        killed_text = f"{killed} ({timeouts} by timeout)" if timeouts else str(killed)
+        note = f" ({other} not run: no tests or crashed)" if other else ""
+        print(f"| `{module}.py` | {total} | {killed_text} | {survived} | {equiv} | {score}{note} |")
+    stale = sorted(k for k in equivalent if exit_codes.get(k) != 0)
+    if stale:
+        print(f"\nListed as equivalent but not surviving (stale entries in {EQUIVALENT_MUTANTS}):")
+        print("\n".join(f"  {k}" for k in stale))
+    survivors = sorted(k for k, v in exit_codes.items() if v == 0 and k not in equivalent)
+    if survivors:
+        print("\nSurviving mutants (inspect with `.venv-mutate/bin/mutmut show NAME`):")
+        print("\n".join(f"  {k}" for k in survivors))
+
+
 def main(argv: list[str]) -> None:
-    if not argv or argv[0] not in {"book", "test", "execute", "bench"}:
+    if not argv or argv[0] not in {"book", "test", "execute", "bench", "mutate"}:
         sys.exit(__doc__)
     cmd, rest = argv[0], argv[1:]
     if cmd == "book":
@@ -94,6 +209,8 @@ def main(argv: list[str]) -> None:
         cmd_test(rest)
     elif cmd == "execute":
         cmd_execute(rest)
+    elif cmd == "mutate":
+        cmd_mutate(rest)
     else:
         cmd_bench()
 
