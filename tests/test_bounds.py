@@ -1,8 +1,11 @@
 """Tests for pgtheory.bounds (slide S7; Ross, Gordon & Bagnell 2011, Lemma 4.1)."""
 
+import re
+
+import brute_force as bf
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import event, given, settings, target
 from hypothesis import strategies as st
 
 import pgtheory as pg
@@ -179,39 +182,127 @@ def test_zero_violations_over_seeded_random_mdps():
 
 
 @st.composite
-def mdp_and_policies(draw):
-    S = draw(st.integers(1, 4))
-    A = draw(st.integers(1, 3))
-    unit = st.floats(0.0, 1.0)
-    raw_P = np.array(draw(st.lists(unit, min_size=S * A * S, max_size=S * A * S)))
-    P = raw_P.reshape(S, A, S) + 1e-3
-    P /= P.sum(axis=-1, keepdims=True)
-    p0 = np.array(draw(st.lists(unit, min_size=S, max_size=S))) + 1e-3
-    pi2 = np.array(draw(st.lists(unit, min_size=S * A, max_size=S * A))).reshape(S, A) + 1e-3
-    pi2 /= pi2.sum(axis=1, keepdims=True)
-    actions = np.array(draw(st.lists(st.integers(0, A - 1), min_size=S, max_size=S)))
-    mdp = pg.TabularMDP(P, np.zeros((S, A)), p0 / p0.sum(), gamma=0.9)
-    return mdp, actions, pi2
+def s7_cases(draw):
+    """A deterministic pi and an eps-close pi2 on a random MDP with S, A, T >= 2.
+
+    Dynamics are dense (Dirichlet over all successors), sparse (2 successors, low
+    concentration: near-deterministic) or deterministic (1 successor); the start is a
+    Dirichlet draw or a single state; mistakes are state-independent (exactly eps in every
+    state) or state-dependent (eps * u_s). eps includes the end points 0 and 1.
+    """
+    S, A, T = draw(st.integers(2, 5)), draw(st.integers(2, 3)), draw(st.integers(2, 25))
+    kind = draw(st.sampled_from(["dense", "sparse", "deterministic"]))
+    eps = draw(st.one_of(st.sampled_from([0.0, 1.0]), st.floats(0.0, 1.0)))
+    state_dependent = draw(st.booleans())
+    point_start = draw(st.booleans())
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    branching, concentration = {
+        "dense": (None, 1.0),
+        "sparse": (2, 0.2),
+        "deterministic": (1, 1.0),
+    }[kind]
+    mdp = pg.random_mdp(S, A, rng=rng, branching=branching, concentration=concentration)
+    if point_start:
+        mdp = pg.TabularMDP(mdp.P, mdp.r, np.eye(S)[rng.integers(S)], gamma=mdp.gamma)
+    actions = rng.integers(A, size=S)
+    pi2 = pg.epsilon_close_policy(actions, A, eps, rng=rng, state_dependent=state_dependent)
+    return mdp, actions, pi2, eps, state_dependent, T, kind
 
 
-@given(mdp_and_policies(), st.integers(1, 30))
-@settings(max_examples=150, deadline=None)
-def test_bound_holds_on_generated_mdps(case, T):
-    mdp, actions, pi2 = case
-    eps = pg.max_mistake_probability(actions, pi2)
+def _with_sink(mdp, actions):
+    """Add an absorbing state S reached by every action other than ``actions[s]``.
+
+    Any mistake then leaves the support of pi's marginals for good, so (with q_t <= p_t)
+    ||p'_t - p_t||_1 = (1 - P(no mistake)) + (1 - P(no mistake)) = 2 (1 - P(no mistake)),
+    and with mistakes of probability exactly eps this is 2 (1 - (1 - eps)^t): slide S7's bound
+    is attained, as on THEORY's tightrope MDP (which is the case S = 1 of this construction).
+    """
+    S, A = mdp.n_states, mdp.n_actions
+    P = np.zeros((S + 1, A, S + 1))
+    P[:, :, S] = 1.0
+    P[np.arange(S), actions, :] = 0.0
+    P[np.arange(S), actions, :S] = mdp.P[np.arange(S), actions]
+    return pg.TabularMDP(P, np.zeros((S + 1, A)), np.append(mdp.p0, 0.0), gamma=0.9)
+
+
+@given(s7_cases())
+@settings(max_examples=120, deadline=None, derandomize=True)
+def test_s7_bound_values_on_generated_mdps(case):
+    mdp, actions, pi2, eps, state_dependent, T, kind = case
     t = np.arange(T)
     pi = pg.deterministic_policy(actions, mdp.n_actions)
-    exact = pg.marginal_l1_distance(mdp, pi, pi2, horizon=T)
-    assert np.all(exact <= pg.s7_bound(eps, t) + TOL)
-    assert np.all(pg.s7_bound(eps, t) <= pg.s7_linear_bound(eps, t) + TOL)
-    chain = pg.no_mistake_chain(mdp, actions, pi2, horizon=T)
-    assert np.all(chain.mass >= (1 - eps) ** t - TOL)
-    # q_t >= (1-eps)^t p_t elementwise: the step of the general proof.
-    p = pg.state_marginals(mdp, pi, T)
-    assert np.all(chain.q >= (1 - eps) ** t[:, None] * p - TOL)
-    check = pg.mixture_check(mdp, actions, pi2, horizon=T)
-    assert np.all(check.mass_gap >= -TOL)
-    assert np.all(check.conditional_l1 >= 0) and np.all(check.conditional_l1 <= 2 + TOL)
+    check = pg.mixture_check(mdp, actions, pi2, horizon=T, eps=eps)
+    bound = 2 * (1 - (1 - eps) ** t)
+    np.testing.assert_allclose(check.bound, bound, rtol=0, atol=TOL)
+    assert np.all(check.exact_l1 <= bound + TOL)
+    ratio = float(np.max(check.exact_l1[1:] / np.maximum(bound[1:], 1e-300)))
+    target(ratio, label="max_t exact/bound")
+    event(f"{kind} dynamics, max_t exact/bound {'> 0.9' if ratio > 0.9 else '<= 0.9'}")
+    # P(no mistake before t) is a product along pi's path when the dynamics and the start are
+    # deterministic: prod_{k<t} (1 - m(s_k)) with m the per-state mistake probability.
+    m = pg.mistake_probabilities(actions, pi2)
+    if kind == "deterministic" and np.count_nonzero(mdp.p0) == 1:
+        s, path_mass = int(np.argmax(mdp.p0)), [1.0]
+        for _ in range(T - 1):
+            path_mass.append(path_mass[-1] * (1 - m[s]))
+            s = int(np.argmax(mdp.P[s, actions[s]]))
+        np.testing.assert_allclose(check.no_mistake, path_mass, rtol=1e-12, atol=TOL)
+    if not state_dependent:
+        # State-independent coin: the slide's weights and conditional law are exact.
+        np.testing.assert_allclose(check.no_mistake, (1 - eps) ** t, rtol=1e-12, atol=TOL)
+        np.testing.assert_allclose(check.mass_gap, 0.0, rtol=0, atol=TOL)
+        np.testing.assert_allclose(check.conditional_l1, 0.0, rtol=0, atol=1e-9)
+    else:
+        assert np.all(check.no_mistake >= (1 - eps) ** t - TOL)
+    # The sink variant of the same case attains the value 2 (1 - P(no mistake)) exactly.
+    sink = _with_sink(mdp, actions)
+    pi2_sink = np.vstack([pi2, np.eye(mdp.n_actions)[0]])
+    chain = pg.no_mistake_chain(sink, np.append(actions, 0), pi2_sink, horizon=T)
+    exact = pg.marginal_l1_distance(sink, np.vstack([pi, pi2_sink[-1]]), pi2_sink, horizon=T)
+    np.testing.assert_allclose(exact, 2 * (1 - chain.mass), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(chain.mass, check.no_mistake, rtol=0, atol=TOL)
+    if not state_dependent:
+        np.testing.assert_allclose(exact, bound, rtol=0, atol=1e-12)
+
+
+def test_how_often_generated_cases_come_close_to_the_bound():
+    # A seeded sweep with the strategy's mix of cases (S, A, T >= 2): how many have
+    # max_t ||p'_t - p_t||_1 / 2(1-(1-eps)^t) > 0.9? Without the sink (plain random MDPs)
+    # the bound is seldom approached; with it, every state-independent case attains it.
+    rng = np.random.default_rng(7)
+    close, close_sink, n = 0, 0, 200
+    for _ in range(n):
+        S, A, T = int(rng.integers(2, 6)), int(rng.integers(2, 4)), int(rng.integers(2, 26))
+        branching = [None, 2, 1][int(rng.integers(3))]
+        mdp = pg.random_mdp(S, A, rng=rng, branching=branching, concentration=0.2)
+        actions = rng.integers(A, size=S)
+        eps = float(rng.uniform(0.01, 1.0))
+        pi2 = pg.epsilon_close_policy(actions, A, eps, rng=rng)
+        bound = pg.s7_bound(eps, np.arange(1, T))
+        exact = pg.mixture_check(mdp, actions, pi2, horizon=T).exact_l1[1:]
+        close += bool(np.max(exact / bound) > 0.9)
+        sink = _with_sink(mdp, actions)
+        pi2_sink = np.vstack([pi2, np.full(A, 1 / A)])
+        exact_sink = pg.marginal_l1_distance(
+            sink, pg.deterministic_policy(np.append(actions, 0), A), pi2_sink, horizon=T
+        )[1:]
+        close_sink += bool(np.max(exact_sink / bound) > 0.9)
+    print(f"ratio > 0.9: {close}/{n} random MDPs, {close_sink}/{n} with the sink")
+    assert close_sink == n
+    assert 0 < close < n
+
+
+def test_tightrope_values_for_every_eps_and_horizon():
+    # THEORY "tightness", as a property over a grid of eps and T: equality, not only <=.
+    for eps in np.linspace(0, 1, 11):
+        for T in (2, 7, 40):
+            t = np.arange(T)
+            check = pg.mixture_check(
+                pg.tightrope_mdp(horizon=T), [0, 0], pg.tightrope_policies(eps)[1]
+            )
+            np.testing.assert_allclose(check.exact_l1, 2 * (1 - (1 - eps) ** t), rtol=0, atol=TOL)
+            np.testing.assert_allclose(check.bound, check.exact_l1, rtol=0, atol=TOL)
+            np.testing.assert_allclose(check.no_mistake, (1 - eps) ** t, rtol=0, atol=TOL)
 
 
 def test_certain_mistake_has_zero_mass_and_no_nan():
@@ -221,6 +312,96 @@ def test_certain_mistake_has_zero_mass_and_no_nan():
     np.testing.assert_array_equal(check.no_mistake, [1, 0, 0, 0, 0])
     np.testing.assert_array_equal(check.conditional_l1, np.zeros(5))
     assert np.all(np.isfinite(check.decomposition_min))
+
+
+# ------------------------------------------------------- every MixtureCheck field, by value
+
+
+def test_mixture_check_fields_closed_form_half_tightrope():
+    # _half_tightrope's closed form (docstring): p_t = (1/2, 1/2), p'_t = (w/2, 1 - w/2) with
+    # w = (1-eps)^t, so p'_t - w p_t = (0, 1 - w): decomposition_min = 0; the S7 bound is
+    # 2(1 - w), not the linear 2 eps t; the slide's weight is w.
+    eps, T = 0.2, 12
+    mdp, actions, pi2 = _half_tightrope(eps)
+    w = (1 - eps) ** np.arange(T)
+    check = pg.mixture_check(mdp, actions, pi2, horizon=T)
+    np.testing.assert_allclose(check.bound, 2 * (1 - w), rtol=0, atol=TOL)
+    np.testing.assert_allclose(check.slide_weight, w, rtol=0, atol=TOL)
+    np.testing.assert_allclose(check.decomposition_min, np.zeros(T), rtol=0, atol=TOL)
+    np.testing.assert_allclose(check.no_mistake, (1 + w) / 2, rtol=0, atol=TOL)
+
+
+def test_mixture_check_uses_the_callers_eps():
+    # A caller's eps above the true 0.2 changes the slide's weight, the bound and the
+    # decomposition: (1 - 0.5)^t, 2(1 - 0.5^t), min(w/2 - 0.5^t/2, 1 - w/2 - 0.5^t/2).
+    eps_true, eps, T = 0.2, 0.5, 10
+    mdp, actions, pi2 = _half_tightrope(eps_true)
+    t = np.arange(T)
+    w, v = (1 - eps_true) ** t, (1 - eps) ** t
+    check = pg.mixture_check(mdp, actions, pi2, horizon=T, eps=eps)
+    assert check.eps == eps
+    np.testing.assert_allclose(check.slide_weight, v, rtol=0, atol=TOL)
+    np.testing.assert_allclose(check.bound, 2 * (1 - v), rtol=0, atol=TOL)
+    np.testing.assert_allclose(check.mass_gap, (1 + w) / 2 - v, rtol=0, atol=TOL)
+    np.testing.assert_allclose(
+        check.decomposition_min, np.minimum(w / 2 - v / 2, 1 - w / 2 - v / 2), rtol=0, atol=TOL
+    )
+    # eps within PROB_ATOL below the true value is accepted (rounding), and then used.
+    assert (
+        pg.mixture_check(mdp, actions, pi2, horizon=T, eps=eps_true - 1e-8).eps == eps_true - 1e-8
+    )
+
+
+def test_mixture_check_against_brute_force_enumeration():
+    # Every field from an enumeration of all trajectories (tests/brute_force.py), on a sparse
+    # MDP with state-dependent mistakes, horizon taken from the MDP.
+    rng = np.random.default_rng(31)
+    S, A, T = 3, 2, 6
+    mdp = pg.random_mdp(S, A, rng=rng, branching=2, horizon=T)
+    actions = np.array([1, 0, 1])
+    pi2 = pg.epsilon_close_policy(actions, A, 0.4, rng=rng, state_dependent=True)
+    eps = 1 - pi2[np.arange(S), actions].min()
+    pi = np.eye(A)[actions]
+    p = bf.state_marginals(mdp.P, mdp.p0, pi, T)
+    p2 = bf.state_marginals(mdp.P, mdp.p0, pi2, T)
+    mass, q = bf.no_mistake(mdp.P, mdp.p0, pi2, actions, T)
+    w = np.array([(1 - eps) ** k for k in range(T)])
+    check = pg.mixture_check(mdp, actions, pi2)
+    assert check.eps == pytest.approx(eps, abs=1e-15)
+    np.testing.assert_allclose(check.no_mistake, mass, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(check.slide_weight, w, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(check.mass_gap, mass - w, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(
+        check.conditional_l1, np.abs(q / mass[:, None] - p).sum(axis=1), rtol=0, atol=1e-12
+    )
+    np.testing.assert_allclose(
+        check.decomposition_min, (p2 - w[:, None] * p).min(axis=1), rtol=0, atol=1e-12
+    )
+    np.testing.assert_allclose(check.exact_l1, np.abs(p2 - p).sum(axis=1), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(check.bound, 2 * (1 - w), rtol=0, atol=1e-12)
+    assert check.mass_gap[1:].min() > 1e-3  # state-dependent: the slide's weight is off
+    chain = pg.no_mistake_chain(mdp, pg.deterministic_policy(actions, A), pi2)
+    np.testing.assert_allclose(chain.q, q, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(
+        pg.marginal_l1_distance(mdp, pi, pi2), np.abs(p2 - p).sum(axis=1), rtol=0, atol=1e-12
+    )
+
+
+def test_one_hot_pi_with_more_states_than_actions():
+    actions = np.array([1, 0, 1, 1])
+    pi2 = np.array([[0.1, 0.9], [0.8, 0.2], [0.0, 1.0], [0.3, 0.7]])
+    onehot = pg.deterministic_policy(actions, 2)
+    np.testing.assert_allclose(
+        pg.mistake_probabilities(onehot, pi2), [0.1, 0.2, 0.0, 0.3], rtol=0, atol=1e-15
+    )
+
+
+def test_bound_dtypes_and_shapes():
+    # Float results for integer t, scalar and 2-D (s7_bound, s7_linear_bound, eps = 1 branch).
+    for fn in (pg.s7_bound, pg.s7_linear_bound):
+        for eps in (0.3, 1.0):
+            out = fn(eps, np.array([[0, 1], [2, 3]]))
+            assert out.dtype == np.float64 and out.shape == (2, 2)
 
 
 # ---------------------------------------------------------------------------- Monte Carlo
@@ -236,7 +417,8 @@ def test_monte_carlo_marginal_and_no_mistake_mass():
     # Marginal of s_t under pi2: each frequency within 5 CLT standard errors.
     p2 = pg.state_marginals(mdp, pi2, T)[t]
     freq = np.bincount(traj.states[:, t], minlength=5) / n
-    np.testing.assert_allclose(freq, p2, rtol=0, atol=5 * np.sqrt(p2 * (1 - p2) / n).max() + 1e-12)
+    # Each state's own binomial standard error sqrt(p (1 - p) / n), not the largest one.
+    assert np.all(np.abs(freq - p2) <= 5 * np.sqrt(p2 * (1 - p2) / n) + 1e-12)
     # P(no mistake before t): agreement of a_0..a_{t-1} with pi.
     agree = traj.actions[:, :t] == actions[traj.states[:, :t]]
     mass = pg.no_mistake_chain(mdp, actions, pi2, horizon=T).mass[t]
@@ -252,53 +434,139 @@ def test_monte_carlo_marginal_and_no_mistake_mass():
 # ---------------------------------------------------------------------------- ValueErrors
 
 
+def _exactly(message):
+    """A ``match=`` pattern that accepts this whole message and nothing else."""
+    return f"^{re.escape(message)}$"
+
+
 @pytest.mark.parametrize("fn", [pg.s7_bound, pg.s7_linear_bound])
 @pytest.mark.parametrize(
-    ("eps", "t", "match"),
+    ("eps", "t", "message"),
     [
-        (-0.1, 1, r"eps must lie in \[0, 1\], got -0.1"),
-        (1.5, 1, r"eps must lie in \[0, 1\], got 1.5"),
-        ("a", 1, "eps must be a real number, got str"),
+        (-0.1, 1, "eps must lie in [0, 1], got -0.1"),
+        (1.5, 1, "eps must lie in [0, 1], got 1.5"),
+        ("a", 1, "eps must be a real number, got str 'a'"),
         (float("nan"), 1, "eps must be finite, got nan"),
         (0.1, -1, "t is -1, expected an integer >= 0"),
-        (0.1, [0, 3, -2], r"t\[2\] is -2, expected an integer >= 0"),
+        (0.1, [0, 3, -2], "t[2] is -2, expected an integer >= 0"),
+        (0.1, [[0, 1], [2, -3]], "t[1, 1] is -3, expected an integer >= 0"),
         (0.1, 1.5, "t must be a non-negative integer or integer array, got dtype float64"),
-        (0.1, True, "t must be a non-negative integer or integer array, got bool"),
+        (0.1, True, "t must be a non-negative integer or integer array, got bool True"),
     ],
 )
-def test_bound_value_errors(fn, eps, t, match):
-    with pytest.raises(ValueError, match=match):
+def test_bound_value_errors(fn, eps, t, message):
+    with pytest.raises(ValueError, match=_exactly(message)):
         fn(eps, t)
 
 
-def test_distance_and_chain_value_errors():
-    mdp = pg.tightrope_mdp()
-    pi, pi_eps = pg.tightrope_policies(0.1)
-    with pytest.raises(ValueError, match=r"mdp must be a pgtheory\.TabularMDP, got dict"):
-        pg.marginal_l1_distance({}, pi, pi_eps, horizon=3)
-    with pytest.raises(ValueError, match=r"pi2 must have shape \(2, 2\), got \(2, 3\)"):
-        pg.marginal_l1_distance(mdp, pi, np.full((2, 3), 1 / 3), horizon=3)
-    with pytest.raises(ValueError, match=r"pi2\[1, :\] sums to 0.5, expected 1"):
-        pg.marginal_l1_distance(mdp, pi, [[1.0, 0.0], [0.25, 0.25]], horizon=3)
-    with pytest.raises(ValueError, match="horizon must be an integer >= 1 for a discounted MDP"):
-        pg.marginal_l1_distance(mdp, pi, pi_eps)
-    with pytest.raises(ValueError, match="horizon must be an integer >= 1, got 0"):
-        pg.no_mistake_chain(mdp, pi, pi_eps, horizon=0)
-    with pytest.raises(ValueError, match=r"pi\[0, :\] is not deterministic \(one-hot\)"):
-        pg.no_mistake_chain(mdp, pi_eps, pi_eps, horizon=3)
-    with pytest.raises(ValueError, match=r"pi\[1\] is 2, expected an integer action in \[0, 2\)"):
-        pg.no_mistake_chain(mdp, np.array([0, 2]), pi_eps, horizon=3)
-    with pytest.raises(ValueError, match="must hold integer actions, got dtype float64"):
-        pg.no_mistake_chain(mdp, np.array([0.0, 1.0]), pi_eps, horizon=3)
-    with pytest.raises(ValueError, match=r"pi must have shape \(2,\), got \(3,\)"):
-        pg.no_mistake_chain(mdp, np.array([0, 1, 0]), pi_eps, horizon=3)
-    with pytest.raises(ValueError, match=r"or a one-hot policy of shape \(S, A\), got shape"):
-        pg.no_mistake_chain(mdp, np.zeros((2, 2, 2)), pi_eps, horizon=3)
-    with pytest.raises(ValueError, match=r"pi must be non-empty, got shape \(0,\)"):
-        pg.max_mistake_probability(np.array([], dtype=int), pi_eps)
-    with pytest.raises(ValueError, match=r"pi must have shape \(2, 2\), got \(2, 3\)"):
-        pg.max_mistake_probability(np.eye(2, 3), pi_eps)
-    with pytest.raises(ValueError, match=r"eps must be >= the maximal mistake probability of pi2"):
-        pg.mixture_check(mdp, pi, pi_eps, horizon=3, eps=0.05)
-    with pytest.raises(ValueError, match=r"eps must lie in \[0, 1\], got 2.0"):
-        pg.mixture_check(mdp, pi, pi_eps, horizon=3, eps=2.0)
+_MDP = pg.tightrope_mdp()
+_PI, _PI_EPS = pg.tightrope_policies(0.1)
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (
+            lambda: pg.marginal_l1_distance({}, _PI, _PI_EPS, horizon=3),
+            "mdp must be a pgtheory.TabularMDP, got dict",
+        ),
+        (
+            lambda: pg.marginal_l1_distance(_MDP, _PI, np.full((2, 3), 1 / 3), horizon=3),
+            "pi2 must have shape (2, 2), got (2, 3)",
+        ),
+        (
+            lambda: pg.marginal_l1_distance(_MDP, np.full((2, 3), 1 / 3), _PI_EPS, horizon=3),
+            "pi must have shape (2, 2), got (2, 3)",
+        ),
+        (
+            lambda: pg.marginal_l1_distance(_MDP, [[1.0, 0.0], [0.25, 0.25]], _PI_EPS, horizon=3),
+            "pi[1, :] sums to 0.5, expected 1 (atol=1e-08)",
+        ),
+        (
+            lambda: pg.marginal_l1_distance(_MDP, _PI, [[1.0, 0.0], [0.25, 0.25]], horizon=3),
+            "pi2[1, :] sums to 0.5, expected 1 (atol=1e-08)",
+        ),
+        (
+            lambda: pg.marginal_l1_distance(_MDP, _PI, _PI_EPS),
+            "horizon must be an integer >= 1 for a discounted MDP (mdp.horizon is None), got None",
+        ),
+        (
+            lambda: pg.no_mistake_chain(_MDP, _PI, _PI_EPS, horizon=0),
+            "horizon must be an integer >= 1, got 0",
+        ),
+        (
+            lambda: pg.no_mistake_chain(_MDP, _PI_EPS, _PI_EPS, horizon=3),
+            "pi[0, :] is not deterministic (one-hot): its largest probability is 0.9, expected 1 "
+            "(atol=1e-08); slide S7 needs a deterministic pi",
+        ),
+        (
+            lambda: pg.no_mistake_chain(_MDP, [[1.0, 0.0], [0.5, 0.5]], _PI_EPS, horizon=3),
+            "pi[1, :] is not deterministic (one-hot): its largest probability is 0.5, expected 1 "
+            "(atol=1e-08); slide S7 needs a deterministic pi",
+        ),
+        (
+            lambda: pg.no_mistake_chain(_MDP, np.array([0, 2]), _PI_EPS, horizon=3),
+            "pi[1] is 2, expected an integer action in [0, 2)",
+        ),
+        (
+            lambda: pg.no_mistake_chain(_MDP, np.array([0.0, 1.0]), _PI_EPS, horizon=3),
+            "pi must hold integer actions, got dtype float64",
+        ),
+        (
+            lambda: pg.no_mistake_chain(_MDP, np.array([0, 1, 0]), _PI_EPS, horizon=3),
+            "pi must have shape (2,), got (3,)",
+        ),
+        (
+            lambda: pg.no_mistake_chain(_MDP, np.zeros((2, 2, 2)), _PI_EPS, horizon=3),
+            "pi must be integer actions of shape (S,) or a one-hot policy of shape (S, A), "
+            "got shape (2, 2, 2)",
+        ),
+        (
+            lambda: pg.no_mistake_chain(_MDP, [0, 0], np.full((3, 2), 0.5), horizon=3),
+            "pi2 must have shape (2, 2), got (3, 2)",
+        ),
+        (
+            lambda: pg.max_mistake_probability(np.array([], dtype=int), _PI_EPS),
+            "pi must be non-empty, got shape (0,)",
+        ),
+        (
+            lambda: pg.max_mistake_probability(np.eye(2, 3), _PI_EPS),
+            "pi must have shape (2, 2), got (2, 3)",
+        ),
+        (
+            lambda: pg.mistake_probabilities([0], [0.5, 0.5]),
+            "pi2 must have 2 dimension(s), got shape (2,) (1 dimension(s))",
+        ),
+        (
+            lambda: pg.mistake_probabilities([0, 1], [[0.5, 0.6], [0.0, 1.0]]),
+            "pi2[0, :] sums to 1.1, expected 1 (atol=1e-08)",
+        ),
+        (
+            lambda: pg.mistake_probabilities([0, 1], [[0.5, np.nan], [0.0, 1.0]]),
+            "pi2[0, 1] is nan, expected a finite number",
+        ),
+        (
+            lambda: pg.mixture_check(_MDP, _PI, _PI_EPS, horizon=3, eps=0.05),
+            "eps must be >= the maximal mistake probability of pi2, 0.1, got 0.05",
+        ),
+        (
+            lambda: pg.mixture_check(_MDP, _PI, _PI_EPS, horizon=3, eps=2.0),
+            "eps must lie in [0, 1], got 2.0",
+        ),
+        (
+            lambda: pg.mixture_check(_MDP, [0, 0], np.full((2, 3), 1 / 3), horizon=3),
+            "pi2 must have shape (2, 2), got (2, 3)",
+        ),
+        (
+            lambda: pg.mixture_check(_MDP, [0, 0], np.full((3, 2), 0.5), horizon=3),
+            "pi2 must have shape (2, 2), got (3, 2)",
+        ),
+        (
+            lambda: pg.mixture_check(_MDP, [0, 0], _PI_EPS),
+            "horizon must be an integer >= 1 for a discounted MDP (mdp.horizon is None), got None",
+        ),
+    ],
+)
+def test_distance_and_chain_value_errors(call, message):
+    with pytest.raises(ValueError, match=_exactly(message)):
+        call()
