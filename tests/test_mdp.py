@@ -1,9 +1,16 @@
 """Tests for pgtheory.mdp: construction, validation, and the named examples."""
 
+import re
+
 import numpy as np
 import pytest
 
 import pgtheory as pg
+
+
+def _exactly(message):
+    """A ``match=`` pattern that accepts this whole message and nothing else."""
+    return f"^{re.escape(message)}$"
 
 
 def _valid_parts(S=3, A=2):
@@ -34,58 +41,109 @@ def test_finite_horizon_allows_gamma_one():
 
 
 @pytest.mark.parametrize(
-    ("mutate", "match"),
+    ("mutate", "message"),
     [
-        (lambda P, r, p0: (P[:, :, :2], r, p0), r"P must have shape \(S, A, S\)"),
-        (lambda P, r, p0: (P[0], r, p0), r"P must have 3 dimension\(s\)"),
-        (lambda P, r, p0: (P, r[:, :1], p0), r"r must have shape \(3, 2\), got \(3, 1\)"),
-        (lambda P, r, p0: (P, r, p0[:2]), r"p0 must have shape \(3,\), got \(2,\)"),
+        (
+            lambda P, r, p0: (P[:, :, :2], r, p0),
+            "P must have shape (S, A, S), got (3, 2, 2): 3 != 2",
+        ),
+        (
+            lambda P, r, p0: (P[0], r, p0),
+            "P must have 3 dimension(s), got shape (2, 3) (2 dimension(s))",
+        ),
+        (
+            lambda P, r, p0: (P, r[:, 0], p0),
+            "r must have 2 dimension(s), got shape (3,) (1 dimension(s))",
+        ),
+        (lambda P, r, p0: (P, r[:, :1], p0), "r must have shape (3, 2), got (3, 1)"),
+        (lambda P, r, p0: (P, r, p0[:2]), "p0 must have shape (3,), got (2,)"),
+        (
+            lambda P, r, p0: (P, r, p0[:, None]),
+            "p0 must have 1 dimension(s), got shape (3, 1) (2 dimension(s))",
+        ),
         (
             lambda P, r, p0: (P * np.where(np.arange(3) == 0, 0.91, 1.0), r, p0),
-            r"P\[0, 0, :\] sums to 0.97, expected 1",
+            "P[0, 0, :] sums to 0.97, expected 1 (atol=1e-08)",
         ),
-        (lambda P, r, p0: (P, r, np.array([0.5, 0.6, -0.1])), r"p0\[2\] is -0.1, expected >= 0"),
-        (lambda P, r, p0: (P, r, np.array([0.2, 0.2, 0.2])), r"p0 sums to 0.6, expected 1"),
+        (lambda P, r, p0: (P, r, np.array([0.5, 0.6, -0.1])), "p0[2] is -0.1, expected >= 0"),
+        (
+            lambda P, r, p0: (P, r, np.array([0.2, 0.2, 0.2])),
+            "p0 sums to 0.6, expected 1 (atol=1e-08)",
+        ),
+        (lambda P, r, p0: (P, r, [np.nan, 0.5, 0.5]), "p0[0] is nan, expected a finite number"),
         (
             lambda P, r, p0: (P, np.where(np.eye(3, 2) > 0, np.nan, r), p0),
-            r"r\[0, 0\] is nan, expected a finite number",
+            "r[0, 0] is nan, expected a finite number",
         ),
-        (lambda P, r, p0: (P, np.full((3, 2), np.inf), p0), r"r\[0, 0\] is inf"),
-        (lambda P, r, p0: ("abc", r, p0), "P must be a numeric array"),
-        (lambda P, r, p0: (np.zeros((0, 2, 0)), r, p0), "at least one state"),
+        (
+            lambda P, r, p0: (P, np.full((3, 2), np.inf), p0),
+            "r[0, 0] is inf, expected a finite number",
+        ),
+        (lambda P, r, p0: ("abc", r, p0), "P must be a numeric array, got str"),
+        (
+            lambda P, r, p0: (np.zeros((0, 2, 0)), r, p0),
+            "P must have at least one state and one action, got (0, 2, 0)",
+        ),
     ],
 )
-def test_bad_arrays_raise(mutate, match):
+def test_bad_arrays_raise(mutate, message):
     P, r, p0 = mutate(*_valid_parts())
-    with pytest.raises(ValueError, match=match):
+    with pytest.raises(ValueError, match=_exactly(message)):
         pg.TabularMDP(P, r, p0, gamma=0.9)
 
 
 def test_negative_transition_names_index():
     P, r, p0 = _valid_parts()
     P[1, 1] = [1.5, -0.5, 0.0]
-    with pytest.raises(ValueError, match=r"P\[1, 1, 1\] is -0.5, expected >= 0"):
+    with pytest.raises(ValueError, match=_exactly("P[1, 1, 1] is -0.5, expected >= 0")):
         pg.TabularMDP(P, r, p0, gamma=0.9)
 
 
+_DISCOUNTED = (
+    "gamma must lie in [0, 1) when horizon is None (infinite-horizon discounted case), got {}; "
+    "pass an integer horizon to use gamma = 1"
+)
+
+
 @pytest.mark.parametrize(
-    ("gamma", "horizon", "match"),
+    ("gamma", "horizon", "message"),
     [
-        (1.0, None, r"gamma must lie in \[0, 1\) when horizon is None"),
-        (-0.1, None, r"gamma must lie in \[0, 1\)"),
-        (0.0, 5, r"gamma must lie in \(0, 1\] for a finite horizon, got 0.0"),
-        (1.5, 5, r"gamma must lie in \(0, 1\]"),
+        (1.0, None, _DISCOUNTED.format("1.0")),
+        (-0.1, None, _DISCOUNTED.format("-0.1")),
+        (0.0, 5, "gamma must lie in (0, 1] for a finite horizon, got 0.0"),
+        (1.5, 5, "gamma must lie in (0, 1] for a finite horizon, got 1.5"),
         (0.9, 0, "horizon must be None or an integer >= 1, got 0"),
         (0.9, -3, "horizon must be None or an integer >= 1, got -3"),
         (0.9, 2.5, "horizon must be None or an integer >= 1, got float 2.5"),
-        (0.9, True, "horizon must be None or an integer >= 1, got bool"),
+        (0.9, True, "horizon must be None or an integer >= 1, got bool True"),
         (np.nan, None, "gamma must be finite, got nan"),
-        ("0.9", None, "gamma must be a real number, got str"),
+        ("0.9", None, "gamma must be a real number, got str '0.9'"),
     ],
 )
-def test_bad_gamma_horizon_raise(gamma, horizon, match):
-    with pytest.raises(ValueError, match=match):
+def test_bad_gamma_horizon_raise(gamma, horizon, message):
+    with pytest.raises(ValueError, match=_exactly(message)):
         pg.TabularMDP(*_valid_parts(), gamma=gamma, horizon=horizon)
+
+
+def test_stored_fields_are_float_arrays_and_python_scalars():
+    # Lists in, read-only float64 copies out; gamma a float and horizon an int, whatever the
+    # caller's numeric types (numpy scalars, int gamma).
+    mdp = pg.TabularMDP(
+        np.full((2, 1, 2), 0.5).tolist(), [[1], [2]], [1, 0], gamma=1, horizon=np.int64(4)
+    )
+    for arr in (mdp.P, mdp.r, mdp.p0):
+        assert isinstance(arr, np.ndarray) and arr.dtype == np.float64
+        assert not arr.flags.writeable
+    assert type(mdp.gamma) is float and mdp.gamma == 1.0
+    assert type(mdp.horizon) is int and mdp.horizon == 4
+
+
+def test_with_horizon_keeps_or_replaces_gamma():
+    mdp = pg.TabularMDP(*_valid_parts(), gamma=0.8)
+    finite = mdp.with_horizon(7)
+    assert (finite.horizon, finite.gamma) == (7, 0.8)
+    assert mdp.with_horizon(3, gamma=1.0).gamma == 1.0
+    np.testing.assert_array_equal(finite.P, mdp.P)
 
 
 def test_random_mdp_is_valid_and_seeded():
@@ -104,31 +162,85 @@ def test_random_mdp_sparse_branching():
 
 
 @pytest.mark.parametrize(
-    ("kwargs", "match"),
+    ("kwargs", "message"),
     [
         ({"n_states": 0}, "n_states must be an integer >= 1, got 0"),
-        ({"n_actions": 2.0}, "n_actions must be an integer >= 1, got float"),
-        ({"rng": 0}, "rng must be a numpy.random.Generator"),
-        ({"rng": np.random.RandomState(0)}, "got RandomState"),
+        ({"n_actions": 2.0}, "n_actions must be an integer >= 1, got float 2.0"),
+        (
+            {"rng": 0},
+            "rng must be a numpy.random.Generator (e.g. numpy.random.default_rng(0)), got int",
+        ),
+        (
+            {"rng": np.random.RandomState(0)},
+            "rng must be a numpy.random.Generator (e.g. numpy.random.default_rng(0)), "
+            "got RandomState",
+        ),
         ({"branching": 9}, "branching must be <= n_states = 5, got 9"),
         ({"branching": 0}, "branching must be an integer >= 1, got 0"),
         ({"concentration": 0.0}, "concentration must be > 0, got 0.0"),
-        ({"reward_range": (1.0, 0.0)}, r"reward_range must satisfy low <= high"),
-        ({"gamma": 1.0}, r"gamma must lie in \[0, 1\)"),
+        ({"concentration": "x"}, "concentration must be a real number, got str 'x'"),
+        ({"reward_range": ("a", 1.0)}, "reward_range must be a real number, got str 'a'"),
+        ({"reward_range": (1.0, 0.0)}, "reward_range must satisfy low <= high, got (1.0, 0.0)"),
+        ({"gamma": 1.0}, _DISCOUNTED.format("1.0")),
     ],
 )
-def test_random_mdp_bad_input(kwargs, match):
+def test_random_mdp_bad_input(kwargs, message):
     args = {"n_states": 5, "n_actions": 2, "rng": np.random.default_rng(0)} | kwargs
-    with pytest.raises(ValueError, match=match):
+    with pytest.raises(ValueError, match=_exactly(message)):
         pg.random_mdp(args.pop("n_states"), args.pop("n_actions"), **args)
 
 
+def test_random_mdp_defaults_and_reward_range():
+    # Default concentration 1 (flat Dirichlet): the same draws as passing it explicitly.
+    a = pg.random_mdp(4, 2, rng=np.random.default_rng(3))
+    b = pg.random_mdp(4, 2, rng=np.random.default_rng(3), concentration=1.0)
+    np.testing.assert_array_equal(a.P, b.P)
+    # Rewards follow the range, also a negative one and a degenerate low == high one.
+    neg = pg.random_mdp(6, 3, rng=np.random.default_rng(4), reward_range=(-2.0, -1.0))
+    assert neg.r.min() >= -2.0 and neg.r.max() < -1.0
+    flat = pg.random_mdp(3, 2, rng=np.random.default_rng(5), reward_range=(0.5, 0.5))
+    np.testing.assert_array_equal(flat.r, np.full((3, 2), 0.5))
+    # Sparse rows draw their own weights (not one weight vector shared by every (s, a)).
+    sparse = pg.random_mdp(6, 3, rng=np.random.default_rng(6), branching=3)
+    weights = {tuple(np.sort(row[row > 0]).round(12)) for row in sparse.P.reshape(-1, 6)}
+    assert len(weights) == 18
+
+
 def test_chain_mdp_dynamics():
-    mdp = pg.chain_mdp(4, slip=0.25)
+    mdp = pg.chain_mdp(5, slip=0.25)
     # right from state 1: state 2 w.p. 0.75, stay w.p. 0.25; left from the wall stays.
-    np.testing.assert_allclose(mdp.P[1, 1], [0, 0.25, 0.75, 0], rtol=0, atol=1e-15)
-    np.testing.assert_allclose(mdp.P[0, 0], [1, 0, 0, 0], rtol=0, atol=1e-15)
-    assert mdp.r[3].tolist() == [1.0, 1.0] and mdp.r[:3].sum() == 0.0
+    np.testing.assert_allclose(mdp.P[1, 1], [0, 0.25, 0.75, 0, 0], rtol=0, atol=1e-15)
+    np.testing.assert_allclose(mdp.P[3, 0], [0, 0, 0.75, 0.25, 0], rtol=0, atol=1e-15)
+    np.testing.assert_allclose(mdp.P[0, 0], [1, 0, 0, 0, 0], rtol=0, atol=1e-15)
+    np.testing.assert_allclose(mdp.P[4, 1], [0, 0, 0, 0, 1], rtol=0, atol=1e-15)
+    assert mdp.r[4].tolist() == [1.0, 1.0] and mdp.r[:4].sum() == 0.0
+    assert mdp.p0.tolist() == [1, 0, 0, 0, 0] and mdp.horizon is None
+    # Defaults: 6 states, slip 0.1, gamma 0.9.
+    default = pg.chain_mdp()
+    assert (default.n_states, default.gamma) == (6, 0.9)
+    np.testing.assert_allclose(default.P[2, 1], [0, 0, 0.1, 0.9, 0, 0], rtol=0, atol=1e-15)
+    assert pg.chain_mdp(3, horizon=4).horizon == 4
+
+
+def _gridworld_by_loops(n_rows, n_cols, slip):
+    """The gridworld written out move by move (the docstring's rules, no vectorization)."""
+    S = n_rows * n_cols
+    moves = {0: (-1, 0), 1: (0, 1), 2: (1, 0), 3: (0, -1)}  # up, right, down, left
+    P = np.zeros((S, 4, S))
+    for s in range(S):
+        row, col = divmod(s, n_cols)
+        for a in range(4):
+            for m, (dr, dc) in moves.items():
+                prob = slip / 4 + (1 - slip if m == a else 0.0)
+                nr, nc = row + dr, col + dc
+                if not (0 <= nr < n_rows and 0 <= nc < n_cols):
+                    nr, nc = row, col  # a move into the border keeps the agent in place
+                P[s, a, nr * n_cols + nc] += prob
+    P[S - 1] = 0.0
+    P[S - 1, :, 0] = 1.0  # acting in the goal returns to the start
+    r = np.zeros((S, 4))
+    r[S - 1] = 1.0
+    return P, r
 
 
 def test_gridworld_mdp_dynamics():
@@ -138,6 +250,16 @@ def test_gridworld_mdp_dynamics():
     np.testing.assert_allclose(mdp.P[0, 1, [0, 1, 3]], [0.1, 0.85, 0.05], rtol=0, atol=1e-12)
     np.testing.assert_allclose(mdp.P[8, :, 0], 1.0, rtol=0, atol=0)  # goal resets to the start
     assert mdp.n_states == 9 and mdp.n_actions == 4
+    # A non-square grid against the loop reference, and the defaults (4 x 4, slip 0.1).
+    for (n_rows, n_cols, slip), grid in [
+        ((3, 4, 0.3), pg.gridworld_mdp(3, 4, slip=0.3, horizon=5)),
+        ((4, 4, 0.1), pg.gridworld_mdp()),
+    ]:
+        P, r = _gridworld_by_loops(n_rows, n_cols, slip)
+        np.testing.assert_allclose(grid.P, P, rtol=0, atol=1e-15)
+        np.testing.assert_array_equal(grid.r, r)
+        np.testing.assert_array_equal(grid.p0, np.eye(n_rows * n_cols)[0])
+    assert pg.gridworld_mdp(3, 4, horizon=5).horizon == 5
 
 
 @pytest.mark.parametrize("eps", [0.0, 0.05, 0.3, 1.0])
@@ -150,16 +272,33 @@ def test_tightrope_attains_s7_bound(eps):
     np.testing.assert_allclose(diff, 2 * (1 - (1 - eps) ** t), rtol=0, atol=1e-12)
 
 
-@pytest.mark.parametrize("eps", [-0.1, 1.5, np.nan])
-def test_tightrope_policies_bad_eps(eps):
-    with pytest.raises(ValueError, match="eps"):
+@pytest.mark.parametrize(
+    ("eps", "message"),
+    [
+        (-0.1, "eps must lie in [0, 1], got -0.1"),
+        (1.5, "eps must lie in [0, 1], got 1.5"),
+        (np.nan, "eps must be finite, got nan"),
+    ],
+)
+def test_tightrope_policies_bad_eps(eps, message):
+    with pytest.raises(ValueError, match=_exactly(message)):
         pg.tightrope_policies(eps)
 
 
-def test_named_examples_bad_input():
-    with pytest.raises(ValueError, match=r"slip must lie in \[0, 1\], got 2.0"):
-        pg.chain_mdp(4, slip=2.0)
-    with pytest.raises(ValueError, match="n_rows must be an integer >= 1, got 0"):
-        pg.gridworld_mdp(0, 3)
-    with pytest.raises(ValueError, match=r"mdp must be a pgtheory\.TabularMDP, got dict"):
-        pg.evaluate({}, np.ones((2, 2)) / 2)
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: pg.chain_mdp(0), "n_states must be an integer >= 1, got 0"),
+        (lambda: pg.chain_mdp(4, slip=2.0), "slip must lie in [0, 1], got 2.0"),
+        (lambda: pg.gridworld_mdp(0, 3), "n_rows must be an integer >= 1, got 0"),
+        (lambda: pg.gridworld_mdp(3, 0), "n_cols must be an integer >= 1, got 0"),
+        (lambda: pg.gridworld_mdp(3, 3, slip=-0.5), "slip must lie in [0, 1], got -0.5"),
+        (
+            lambda: pg.evaluate({}, np.ones((2, 2)) / 2),
+            "mdp must be a pgtheory.TabularMDP, got dict",
+        ),
+    ],
+)
+def test_named_examples_bad_input(call, message):
+    with pytest.raises(ValueError, match=_exactly(message)):
+        call()
