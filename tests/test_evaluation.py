@@ -1,5 +1,6 @@
 """Tests for pgtheory.evaluation: closed forms, loop references, properties."""
 
+import brute_force as bf
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -153,12 +154,10 @@ def test_marginals_and_visitation_are_distributions(params):
 
 @given(mdp_params)
 @settings(max_examples=80, deadline=None)
-def test_return_is_p0_dot_v0_and_advantage_averages_to_zero(params):
+def test_advantage_averages_to_zero(params):
     mdp, theta = _build(params)
     pi = pg.softmax_policy(theta)
     vf = pg.evaluate(mdp, pi)
-    V0 = vf.V if mdp.discounted else vf.V[0]
-    assert pg.expected_return(mdp, pi) == pytest.approx(mdp.p0 @ V0, rel=1e-12, abs=1e-12)
     # E_{a ~ pi}[A(s, a)] = 0 in every state (and at every time).
     np.testing.assert_allclose((pi * vf.A).sum(axis=-1), 0.0, rtol=0, atol=1e-9)
 
@@ -179,6 +178,36 @@ def test_policy_gradient_matches_central_differences(params):
         ) / (2 * h)
     scale = 1.0 + np.abs(grad).max()
     np.testing.assert_allclose(grad, fd, rtol=0, atol=1e-6 * scale)
+
+
+@pytest.mark.parametrize(("seed", "branching", "gamma"), [(0, None, 1.0), (1, 2, 0.9), (2, 1, 0.5)])
+def test_finite_horizon_against_trajectory_enumeration(seed, branching, gamma):
+    # Independent reference: sum over every trajectory (tests/brute_force.py) of its probability
+    # times its discounted return; V[0, s] from a start in s; marginals by counting.
+    rng = np.random.default_rng(seed)
+    S, A, T = 3, 2, 5
+    mdp = pg.random_mdp(S, A, rng=rng, gamma=gamma, horizon=T, branching=branching)
+    pi = pg.softmax_policy(rng.normal(size=(S, A)))
+    J = bf.expected_return(mdp.P, mdp.r, mdp.p0, pi, T, gamma)
+    assert pg.expected_return(mdp, pi) == pytest.approx(J, rel=1e-12, abs=1e-12)
+    V0 = [bf.expected_return(mdp.P, mdp.r, np.eye(S)[s], pi, T, gamma) for s in range(S)]
+    np.testing.assert_allclose(pg.evaluate(mdp, pi).V[0], V0, rtol=1e-12, atol=1e-12)
+    p = bf.state_marginals(mdp.P, mdp.p0, pi, T)
+    np.testing.assert_allclose(pg.state_marginals(mdp, pi), p, rtol=0, atol=1e-12)
+    w = gamma ** np.arange(T)
+    np.testing.assert_allclose(
+        pg.discounted_visitation(mdp, pi), w @ p / w.sum(), rtol=0, atol=1e-12
+    )
+
+
+def test_discounted_return_against_truncated_enumeration():
+    # Discounted J(pi) vs the enumeration truncated at T = 12: the tail is at most
+    # gamma^T max|r| / (1 - gamma) = 0.3^12 / 0.7 ~ 8e-7.
+    rng = np.random.default_rng(4)
+    mdp = pg.random_mdp(2, 2, rng=rng, gamma=0.3, branching=1)
+    pi = pg.softmax_policy(rng.normal(size=(2, 2)))
+    J = bf.expected_return(mdp.P, mdp.r, mdp.p0, pi, 12, 0.3)
+    assert abs(pg.expected_return(mdp, pi) - J) <= 0.3**12 / 0.7
 
 
 def test_finite_horizon_visitation_is_weighted_marginals():

@@ -1,5 +1,7 @@
 """Tests for pgtheory.policies."""
 
+import re
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -83,50 +85,79 @@ def test_epsilon_close_policy_deviates_at_most_eps(state_dependent):
     assert np.array_equal(pg.epsilon_close_policy([0, 0], 1, 0.5, rng=rng), np.ones((2, 1)))
 
 
+def test_epsilon_close_policy_default_is_state_independent():
+    # Default state_dependent=False: the mistake probability is exactly eps in every state.
+    actions = np.array([0, 2, 1, 1])
+    pi2 = pg.epsilon_close_policy(actions, 3, 0.3, rng=np.random.default_rng(8))
+    np.testing.assert_allclose(1 - pi2[np.arange(4), actions], 0.3, rtol=0, atol=1e-15)
+
+
 @pytest.mark.parametrize(
-    ("call", "match"),
+    ("call", "message"),
     [
         (
             lambda: pg.softmax_policy(np.zeros(3)),
-            r"theta must have 2 dimension\(s\), got shape \(3,\)",
+            "theta must have 2 dimension(s), got shape (3,) (1 dimension(s))",
         ),
-        (lambda: pg.softmax_policy([[0.0, np.inf]]), r"theta\[0, 1\] is inf"),
+        (
+            lambda: pg.softmax_policy([[0.0, np.inf]]),
+            "theta[0, 1] is inf, expected a finite number",
+        ),
         (
             lambda: pg.deterministic_policy([0, 3], 3),
-            r"actions\[1\] is 3, expected an integer in \[0, 3\)",
+            "actions[1] is 3, expected an integer in [0, 3)",
         ),
         (
             lambda: pg.deterministic_policy([0.5], 3),
             "actions must hold integers, got dtype float64",
         ),
-        (lambda: pg.deterministic_policy([], 3), "actions must be a non-empty 1-D array"),
+        (
+            lambda: pg.deterministic_policy([], 3),
+            "actions must be a non-empty 1-D array, got shape (0,)",
+        ),
         (lambda: pg.deterministic_policy([0], 0), "n_actions must be an integer >= 1, got 0"),
-        (lambda: pg.uniform_policy(0, 2), "n_states must be an integer >= 1"),
-        (lambda: pg.mixture(np.eye(2), np.eye(2), 1.5), r"alpha must lie in \[0, 1\], got 1.5"),
-        (lambda: pg.mixture(np.eye(2), np.eye(2), -0.1), r"alpha must lie in \[0, 1\]"),
-        (lambda: pg.mixture(np.eye(2), np.eye(3), 0.5), r"pi_other must have shape \(2, 2\)"),
+        (lambda: pg.uniform_policy(0, 2), "n_states must be an integer >= 1, got 0"),
+        (lambda: pg.uniform_policy(2, 0), "n_actions must be an integer >= 1, got 0"),
+        (lambda: pg.mixture(np.eye(2), np.eye(2), 1.5), "alpha must lie in [0, 1], got 1.5"),
+        (lambda: pg.mixture(np.eye(2), np.eye(2), -0.1), "alpha must lie in [0, 1], got -0.1"),
+        (
+            lambda: pg.mixture(np.eye(2), np.eye(3), 0.5),
+            "pi_other must have shape (2, 2), got (3, 3)",
+        ),
         (
             lambda: pg.mixture([[0.5, 0.6]], [[0.5, 0.5]], 0.1),
-            r"pi\[0, :\] sums to 1.1, expected 1",
+            "pi[0, :] sums to 1.1, expected 1 (atol=1e-08)",
+        ),
+        (
+            lambda: pg.mixture(np.eye(2), [[0.5, 0.6], [0.0, 1.0]], 0.1),
+            "pi_other[0, :] sums to 1.1, expected 1 (atol=1e-08)",
+        ),
+        (
+            lambda: pg.tv_distance([[0.5, 0.6]], [[0.5, 0.5]]),
+            "pi[0, :] sums to 1.1, expected 1 (atol=1e-08)",
+        ),
+        (
+            lambda: pg.tv_distance(np.ones(2) / 2, np.ones(2) / 2),
+            "pi must have 2 dimension(s), got shape (2,) (1 dimension(s))",
         ),
         (
             lambda: pg.tv_distance(np.eye(2), [[1.2, -0.2], [0, 1]]),
-            r"pi2\[0, 1\] is -0.2, expected >= 0",
+            "pi2[0, 1] is -0.2, expected >= 0",
         ),
         (
             lambda: pg.kl_divergence(np.eye(2), np.eye(3)),
-            r"pi2 must have shape \(2, 2\), got \(3, 3\)",
+            "pi2 must have shape (2, 2), got (3, 3)",
         ),
         (
             lambda: pg.epsilon_close_policy([0], 2, 2.0, rng=np.random.default_rng()),
-            r"eps must lie in \[0, 1\]",
+            "eps must lie in [0, 1], got 2.0",
         ),
         (
             lambda: pg.epsilon_close_policy([0], 2, 0.1, rng=1),
-            "rng must be a numpy.random.Generator",
+            "rng must be a numpy.random.Generator (e.g. numpy.random.default_rng(0)), got int",
         ),
     ],
 )
-def test_bad_input_raises(call, match):
-    with pytest.raises(ValueError, match=match):
+def test_bad_input_raises(call, message):
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
         call()

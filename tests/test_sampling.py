@@ -66,6 +66,39 @@ def test_deterministic_dynamics_are_reproduced():
     np.testing.assert_array_equal(tr.log_probs, 0.0)
 
 
+def test_rng_draws_are_the_documented_ones():
+    # Docstring: rng.random(n) for s_0, then per step rng.random(n) for the actions and, except
+    # after the last step, rng.random(n) for the next states: (2 T) n uniforms in all. A
+    # chapter that reuses its generator after sampling depends on this count.
+    mdp = pg.random_mdp(4, 2, rng=np.random.default_rng(0), horizon=5)
+    rng, ref = np.random.default_rng(9), np.random.default_rng(9)
+    pg.sample_trajectories(mdp, pg.uniform_policy(4, 2), 7, rng=rng)
+    ref.random(2 * 5 * 7)
+    assert rng.random() == ref.random()
+
+
+def test_guide_table_at_bucket_edges():
+    # A cdf value just above a bucket boundary (0.5 + 1e-8 with G = 2 buckets) and u exactly
+    # on the boundary: the inverse CDF is outcome 0 (cdf[0] > u), the guide must not skip it.
+    zeros = np.zeros(3, dtype=np.int64)
+    two = CategoricalSampler(np.array([[0.5 + 1e-8, 0.5 - 1e-8]]), n_buckets=2)
+    np.testing.assert_array_equal(two.sample(zeros, np.array([0.5, 0.5 + 2e-8, 0.0])), [0, 1, 0])
+    # cdf = (0.25, 0.5 + 1e-9, 1) with 4 buckets: u = 0.5 is still outcome 1.
+    four = CategoricalSampler(np.array([[0.25, 0.25 + 1e-9, 0.5 - 1e-9]]), n_buckets=4)
+    np.testing.assert_array_equal(four.sample(zeros, np.array([0.25, 0.5, 0.75])), [1, 1, 2])
+
+
+def test_reward_to_go_on_batches_of_any_rank():
+    # Shape (..., T): a (2, 3, 4) batch gives, per trajectory, the same as the 1-D call.
+    rewards = np.arange(24, dtype=float).reshape(2, 3, 4)
+    out = pg.reward_to_go(rewards, 0.5)
+    for i in range(2):
+        for j in range(3):
+            r = rewards[i, j]
+            expected = [sum(0.5 ** (k - t) * r[k] for k in range(t, 4)) for t in range(4)]
+            np.testing.assert_allclose(out[i, j], expected, rtol=1e-15, atol=0)
+
+
 # ----------------------------------------------------------- Monte Carlo vs exact
 
 
@@ -137,10 +170,22 @@ def test_reward_to_go_at_zero_is_the_return(rewards, gamma):
     ("kwargs", "match"),
     [
         ({"n": 0}, "n must be an integer >= 1, got 0"),
-        ({"n": 2.5}, "n must be an integer >= 1, got float"),
-        ({"rng": np.random.RandomState(0)}, "rng must be a numpy.random.Generator"),
-        ({"rng": None}, "got NoneType"),
-        ({"horizon": None}, "horizon must be an integer >= 1 to sample a discounted MDP"),
+        ({"n": 2.5}, r"n must be an integer >= 1, got float 2\.5$"),
+        (
+            {"rng": np.random.RandomState(0)},
+            r"rng must be a numpy\.random\.Generator \(e\.g\. numpy\.random\.default_rng\(0\)\), "
+            r"got RandomState$",
+        ),
+        (
+            {"rng": None},
+            r"rng must be a numpy\.random\.Generator \(e\.g\. numpy\.random\.default_rng\(0\)\), "
+            r"got NoneType$",
+        ),
+        (
+            {"horizon": None},
+            r"horizon must be an integer >= 1 to sample a discounted MDP \(trajectories are "
+            r"truncated there\), got None$",
+        ),
         ({"horizon": -1}, "horizon must be an integer >= 1, got -1"),
         ({"pi": np.ones((3, 2))}, r"pi\[0, :\] sums to 2, expected 1"),
         ({"pi": np.ones((4, 2)) / 2}, r"pi must have shape \(3, 2\), got \(4, 2\)"),
@@ -164,11 +209,19 @@ def test_sample_trajectories_bad_input(kwargs, match):
     ("rewards", "gamma", "match"),
     [
         ([1.0, np.nan], 0.9, r"rewards\[1\] is nan, expected a finite number"),
-        (np.zeros((2, 0)), 0.9, "rewards must have at least one time step"),
-        (3.0, 0.9, "rewards must have at least one time step"),
+        (
+            np.zeros((2, 0)),
+            0.9,
+            r"rewards must have at least one time step on its last axis, got shape \(2, 0\)$",
+        ),
+        (
+            3.0,
+            0.9,
+            r"rewards must have at least one time step on its last axis, got shape \(\)$",
+        ),
         ([1.0], 1.5, r"gamma must lie in \[0, 1\], got 1.5"),
-        ([1.0], -0.5, r"gamma must lie in \[0, 1\]"),
-        ([1.0], "x", "gamma must be a real number, got str"),
+        ([1.0], -0.5, r"gamma must lie in \[0, 1\], got -0\.5$"),
+        ([1.0], "x", r"gamma must be a real number, got str 'x'$"),
     ],
 )
 def test_returns_bad_input(fn, rewards, gamma, match):
@@ -223,10 +276,14 @@ def test_empirical_marginals_closed_form_and_convergence():
             2,
             r"states must have shape \(n, T\) with n >= 1, got shape \(3,\)",
         ),
-        (np.zeros((0, 3), dtype=int), 2, r"got shape \(0, 3\)"),
+        (
+            np.zeros((0, 3), dtype=int),
+            2,
+            r"states must have shape \(n, T\) with n >= 1, got shape \(0, 3\)$",
+        ),
         (np.zeros((2, 2)), 2, "states must hold integers, got dtype float64"),
         (np.array([[0, 1], [2, 0]]), 2, r"states\[1, 0\] is 2, expected an integer in \[0, 2\)"),
-        (np.array([[0, -1]]), 2, r"states\[0, 1\] is -1"),
+        (np.array([[0, -1]]), 2, r"states\[0, 1\] is -1, expected an integer in \[0, 2\)$"),
         (np.zeros((1, 1), dtype=int), 0, "n_states must be an integer >= 1, got 0"),
     ],
 )

@@ -1,0 +1,45 @@
+"""Tests for pgtheory._validation: the boundary checks behind every ValueError message."""
+
+import re
+
+import numpy as np
+import pytest
+
+from pgtheory._validation import as_float_array, check_distribution, check_policy
+
+
+def _exactly(message):
+    return f"^{re.escape(message)}$"
+
+
+def test_check_distribution_tolerance_is_strict_inequality():
+    # |sum - 1| > atol raises; an exact distribution passes even with atol = 0.
+    check_distribution(np.array([0.25, 0.75]), "p", atol=0.0)
+    check_distribution(np.array([[0.5, 0.5], [1.0, 0.0]]), "p", atol=0.0)
+    with pytest.raises(ValueError, match=_exactly("p sums to 1.1, expected 1 (atol=0.01)")):
+        check_distribution(np.array([0.5, 0.6]), "p", atol=0.01)
+
+
+def test_check_policy_shape_check_needs_both_sizes():
+    # With only one of n_states / n_actions given, no shape is imposed.
+    np.testing.assert_array_equal(check_policy(np.eye(3), "pi", 3, None), np.eye(3))
+    np.testing.assert_array_equal(check_policy(np.eye(3), "pi", None, 3), np.eye(3))
+    with pytest.raises(ValueError, match=_exactly("pi must have shape (2, 3), got (3, 3)")):
+        check_policy(np.eye(3), "pi", 2, 3)
+    with pytest.raises(
+        ValueError, match=_exactly("pi must have 2 dimension(s), got shape (3,) (1 dimension(s))")
+    ):
+        check_policy(np.ones(3) / 3, "pi", 1, 3)
+
+
+@pytest.mark.parametrize(
+    ("x", "message"),
+    [
+        ("abc", "x must be a numeric array, got str"),
+        ([[1.0, np.nan]], "x[0, 1] is nan, expected a finite number"),
+        (np.inf, "x is inf, expected a finite number"),
+    ],
+)
+def test_as_float_array_messages(x, message):
+    with pytest.raises(ValueError, match=_exactly(message)):
+        as_float_array(x, "x")
