@@ -7,6 +7,7 @@ Uses the session fixture ``book_build``/``book_html`` (tests/conftest.py), which
 from __future__ import annotations
 
 import html
+import json
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -16,6 +17,10 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 S7 = "book/s7_distribution_change_deterministic"
+#: First line of the script of every interactive figure (pgtheory/viz/_static/interactive.js).
+INTERACTIVE_JS_HEADER = "/* pgtheory interactive figure, static page"
+#: Page budget of precomputed frames (issue: at most 2 MB of frames per page).
+FRAME_BUDGET_BYTES = 2_000_000
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 # Any absolute http(s) URL or protocol-relative URL.
 REMOTE = re.compile(r"^(https?:)?//", re.IGNORECASE)
@@ -141,6 +146,8 @@ def test_no_page_includes_a_script_twice(book_html: Path) -> None:
         bodies = re.findall(r"<script(?:\s[^>]*)?>(.+?)</script>", text, flags=re.DOTALL)
         srcs = [a["src"] for t, a in tags(page) if t == "script" and a.get("src")]
         for item in {*bodies, *srcs}:
+            if item.lstrip().startswith(INTERACTIVE_JS_HEADER):
+                continue  # each interactive figure's own script: idempotent, may repeat
             if (bodies + srcs).count(item) > 1:
                 repeated.append(f"{page.relative_to(book_html)}: {item.strip()[:80]}")
     assert repeated == []
@@ -153,9 +160,13 @@ def test_api_page_documents_every_public_module(book_html: Path) -> None:
     ids = {attrs["id"] for _, attrs in tags(api) if "id" in attrs}
     assert "pgtheory.evaluation.evaluate" in ids
     assert "pgtheory.mdp.TabularMDP" in ids
+    src = ROOT / "src" / "pgtheory"
     modules = sorted(
-        p.stem for p in (ROOT / "src" / "pgtheory").glob("*.py") if not p.stem.startswith("_")
+        ".".join(p.relative_to(src).with_suffix("").parts).removesuffix(".__init__")
+        for p in src.rglob("*.py")
+        if not p.stem.startswith("_") or (p.stem == "__init__" and p.parent != src)
     )
+    assert "viz.interactive" in modules and "viz" in modules, modules
     missing = [m for m in modules if f"module-pgtheory.{m}" not in ids]
     assert missing == [], f"modules missing from book/api.md: {missing}"
     text = html.unescape(api.read_text(encoding="utf-8"))
@@ -201,3 +212,25 @@ def test_bibliography_lists_every_reference(book_html: Path) -> None:
     text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split()).lower()
     missing = [t for t in titles if " ".join(t.split()).lower() not in text]
     assert missing == []
+
+
+def test_interactive_figures_are_static_controls_within_the_page_budget(book_html: Path) -> None:
+    """Each page's interactive figures carry their frames (base64 PNG) within 2 MB, and the
+    HTML builder chose the static control, not the (dead on a static page) widget view."""
+    over, per_page = [], {}
+    for page in html_pages(book_html):
+        text = page.read_text(encoding="utf-8")
+        payloads = re.findall(
+            r'<script type="application/json" class="pgt-data">(.+?)</script>', text, re.S
+        )
+        frames = [f for p in payloads for f in json.loads(p.replace("<\\/", "</"))["frames"]]
+        n_bytes = sum(len(f) for f in frames)
+        per_page[page.relative_to(book_html).as_posix()] = (len(payloads), len(frames))
+        if n_bytes > FRAME_BUDGET_BYTES:
+            over.append(f"{page.relative_to(book_html)}: {n_bytes} bytes of frames")
+    assert over == [], over
+    n_figures, n_frames = per_page[f"{S7}.html"]
+    assert n_figures == 1 and n_frames > 50, per_page[f"{S7}.html"]
+    s7 = (book_html / f"{S7}.html").read_text(encoding="utf-8")
+    assert 'class="pgt-interactive"' in s7
+    assert "application/vnd.jupyter.widget-view+json" not in s7

@@ -31,21 +31,32 @@ PACKAGE = "pgtheory"
 
 
 def canonical_name(target: str) -> str | None:
-    """``"pgtheory.evaluate"`` -> ``"pgtheory.evaluation.evaluate"`` (None if not public)."""
+    """Public name -> defining module's path, for the package and its subpackages.
+
+    ``"pgtheory.evaluate"`` -> ``"pgtheory.evaluation.evaluate"``,
+    ``"pgtheory.viz.slider"`` -> ``"pgtheory.viz.interactive.slider"``; None if the name is
+    not in the ``__all__`` of ``pgtheory`` or of one of its packages.
+    """
     prefix = PACKAGE + "."
     if not target.startswith(prefix):
         return None
-    head, _, attr = target[len(prefix) :].partition(".")
-    package = importlib.import_module(PACKAGE)
-    if head not in getattr(package, "__all__", ()):
-        return None
-    obj = getattr(package, head)
-    module = getattr(obj, "__module__", None)
-    qualname = getattr(obj, "__qualname__", None)
-    if not module or not qualname:
-        return None
-    name = f"{module}.{qualname}"
-    return f"{name}.{attr}" if attr else name
+    parts = target.split(".")
+    # The longest importable package prefix that lists the next part in its __all__.
+    for cut in range(len(parts) - 1, 0, -1):
+        try:
+            package = importlib.import_module(".".join(parts[:cut]))
+        except ImportError:
+            continue
+        head, rest = parts[cut], parts[cut + 1 :]
+        if head not in getattr(package, "__all__", ()):
+            return None
+        obj = getattr(package, head)
+        module = getattr(obj, "__module__", None)
+        qualname = getattr(obj, "__qualname__", None)
+        if not module or not qualname:
+            return None
+        return ".".join([module, qualname, *rest])
+    return None
 
 
 def resolve_public_name(

@@ -40,7 +40,7 @@ from browser_support import REPO_ROOT, OfflineGuard, free_port
 
 #: Chapter opened on the Binder path and the label of the slider that is moved.
 S7_NOTEBOOK = "s7_distribution_change_deterministic.ipynb"
-EPS_LABEL = "eps"
+EPS_LABEL = "ε"
 #: Interactive latency target for one slider move (ms): reported, not asserted.
 LATENCY_TARGET_MS = 300.0
 

@@ -1,0 +1,183 @@
+"""The interactive figures of the published book work with no kernel and no network.
+
+On the S7 page (served from 127.0.0.1, every other host blocked) each control of the
+interactive figure is moved by keyboard and by mouse, and the image shown must be, byte for
+byte, the frame that the library renders for the selected values
+(:func:`pgtheory.viz.distribution_shift_widget`, computed here in the test process). Labels,
+readouts, alt text and tab order are checked as a keyboard or screen-reader user meets
+them. The frame-switch latency is measured by ``benchmarks/bench_browser.py``, not here.
+"""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+from browser_support import ARTIFACTS, OfflineGuard
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+S7_PAGE = "book/s7_distribution_change_deterministic.html"
+ROOT_SEL = ".pgt-interactive"
+
+
+@pytest.fixture(scope="module")
+def s7_widget():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from pgtheory.viz import distribution_shift_widget
+
+    return distribution_shift_widget()
+
+
+@pytest.fixture
+def s7(book):
+    """(page, guard, errors) with the S7 page loaded and its interactive figure ready."""
+    guard = OfflineGuard()
+    context = book.browser.new_context(viewport={"width": 1280, "height": 900})
+    guard.attach(context)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(f"page error: {exc}"))
+    page.on(
+        "console",
+        lambda msg: errors.append(f"console: {msg.text}")
+        if msg.type == "error" and "Got invalid theme mode" not in msg.text
+        else None,
+    )
+    page.goto(book.base_url + S7_PAGE, wait_until="load")
+    page.wait_for_selector(f"{ROOT_SEL}[data-pgt-ready]", timeout=30_000)
+    try:
+        yield page, guard, errors
+    finally:
+        context.close()
+
+
+def shown(page) -> tuple[bytes, str]:
+    """The PNG bytes and the alt text of the frame the page shows."""
+    img = page.locator(f"{ROOT_SEL} img.pgt-frame")
+    src = img.get_attribute("src")
+    assert src.startswith("data:image/png;base64,"), src[:40]
+    return base64.b64decode(src.split(",", 1)[1]), img.get_attribute("alt")
+
+
+def state(page) -> dict:
+    return page.evaluate(
+        """(sel) => {
+          const root = document.querySelector(sel);
+          return Array.from(root.querySelectorAll('.pgt-control')).map((c) => {
+            const f = c.querySelector('input, select');
+            const out = c.querySelector('output');
+            return {name: c.dataset.control, label: c.querySelector('.pgt-label').innerText,
+                    value: f.type === 'checkbox' ? String(f.checked) : f.value,
+                    readout: out ? out.textContent : f.options[f.selectedIndex].text,
+                    valuetext: f.getAttribute('aria-valuetext')};
+          });
+        }""",
+        ROOT_SEL,
+    )
+
+
+def selected_params(page, widget) -> dict:
+    params = {}
+    for control, st in zip(widget.controls, state(page), strict=True):
+        assert st["name"] == control.name
+        params[control.name] = control.values[int(st["value"])]
+    return params
+
+
+def assert_shows(page, widget, expected: dict) -> None:
+    assert selected_params(page, widget) == expected
+    png, alt = shown(page)
+    assert png == widget.frame(**expected), f"the page does not show the frame of {expected}"
+    assert alt == widget.alt_text(**expected)
+    for control, st in zip(widget.controls, state(page), strict=True):
+        text = control.value_labels[control.index(expected[control.name])]
+        assert st["readout"] == text
+        if control.kind == "slider":
+            assert st["valuetext"] == text
+
+
+def test_static_figure_is_labelled_and_starts_at_the_defaults(s7, s7_widget) -> None:
+    page, guard, errors = s7
+    assert [s["label"] for s in state(page)] == [c.label for c in s7_widget.controls]
+    assert_shows(page, s7_widget, s7_widget.defaults())
+    note = page.locator(f"{ROOT_SEL} .pgt-note").inner_text()
+    assert note == s7_widget.grid_note
+    assert page.locator(f"{ROOT_SEL} img.pgt-frame").is_visible()
+    box = page.locator(f"{ROOT_SEL} img.pgt-frame").bounding_box()
+    assert box["width"] > 500 and box["height"] > 250, box
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.locator(ROOT_SEL).screenshot(path=str(ARTIFACTS / "s7_interactive_figure.png"))
+    assert not errors, errors
+    assert not guard.blocked, guard.blocked
+
+
+def test_every_control_works_by_keyboard(s7, s7_widget) -> None:
+    page, guard, errors = s7
+    expected = s7_widget.defaults()
+    fields = page.locator(f"{ROOT_SEL} .pgt-control input, {ROOT_SEL} .pgt-control select")
+    # Tab order: the controls, in declaration order.
+    fields.nth(0).focus()
+    order = [page.evaluate("() => document.activeElement.closest('.pgt-control').dataset.control")]
+    for _ in range(len(s7_widget.controls) - 1):
+        page.keyboard.press("Tab")
+        order.append(
+            page.evaluate("() => document.activeElement.closest('.pgt-control').dataset.control")
+        )
+    assert order == [c.name for c in s7_widget.controls]
+    for k, control in enumerate(s7_widget.controls):
+        fields.nth(k).focus()
+        i = control.default_index
+        # Arrow keys step through the grid (up/right forwards, left backwards).
+        steps = ["ArrowRight", "ArrowRight", "ArrowLeft"] if control.kind == "slider" else []
+        if control.kind == "dropdown":
+            steps = ["ArrowUp"] if i > 0 else ["ArrowDown"]
+        for key in steps:
+            page.keyboard.press(key)
+            forward = key in ("ArrowRight", "ArrowDown")
+            i = min(max(i + (1 if forward else -1), 0), len(control.values) - 1)
+            expected[control.name] = control.values[i]
+            assert_shows(page, s7_widget, expected)
+        if control.kind == "slider":
+            page.keyboard.press("End")
+            expected[control.name] = control.values[-1]
+            assert_shows(page, s7_widget, expected)
+            page.keyboard.press("Home")
+            expected[control.name] = control.values[0]
+            assert_shows(page, s7_widget, expected)
+    assert not errors, errors
+    assert not guard.blocked, guard.blocked
+
+
+def test_every_control_works_by_mouse(s7, s7_widget) -> None:
+    page, guard, errors = s7
+    expected = s7_widget.defaults()
+    for k, control in enumerate(s7_widget.controls):
+        field = page.locator(f"{ROOT_SEL} .pgt-control").nth(k).locator("input, select")
+        if control.kind == "dropdown":
+            # The native option list is drawn outside the page; choose as a user would.
+            for i in range(len(control.values)):
+                field.select_option(str(i))
+                expected[control.name] = control.values[i]
+                assert_shows(page, s7_widget, expected)
+            continue
+        field.scroll_into_view_if_needed()
+        box = field.bounding_box()
+        n = len(control.values)
+        for i in sorted({n - 1, 0, n // 2}, reverse=True):
+            # Click the track where the browser puts position i (the thumb is ~16 px wide).
+            x = box["x"] + 8 + (box["width"] - 16) * i / (n - 1)
+            page.mouse.click(x, box["y"] + box["height"] / 2)
+            expected[control.name] = control.values[i]
+            assert_shows(page, s7_widget, expected)
+        # Dragging the thumb from the start to the end.
+        page.mouse.move(box["x"] + 8, box["y"] + box["height"] / 2)
+        page.mouse.down()
+        page.mouse.move(box["x"] + box["width"] - 2, box["y"] + box["height"] / 2, steps=8)
+        page.mouse.up()
+        expected[control.name] = control.values[-1]
+        assert_shows(page, s7_widget, expected)
+    assert not errors, errors
+    assert not guard.blocked, guard.blocked

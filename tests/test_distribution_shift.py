@@ -1,0 +1,112 @@
+"""Tests for pgtheory.distribution_shift: slide S7's numbers as a pure function."""
+
+import numpy as np
+import pytest
+
+import pgtheory as pg
+from pgtheory.distribution_shift import DISTRIBUTION_SHIFT_DEFAULTS
+
+TOL = 1e-12
+
+
+def test_defaults_are_documented_values():
+    assert DISTRIBUTION_SHIFT_DEFAULTS == {
+        "eps": 0.1,
+        "horizon": 30,
+        "mdp": "random",
+        "seed": 0,
+        "n_states": 5,
+        "n_actions": 3,
+    }
+
+
+def test_numbers_tightrope_attains_bound():
+    nums = pg.distribution_shift_numbers(eps=0.2, horizon=40, mdp="tightrope")
+    np.testing.assert_array_equal(nums.t, np.arange(40))
+    np.testing.assert_allclose(nums.exact, 2 * (1 - 0.8 ** np.arange(40)), rtol=0, atol=TOL)
+    np.testing.assert_allclose(nums.bound, nums.exact, rtol=0, atol=TOL)
+    np.testing.assert_allclose(nums.linear_bound, 0.4 * np.arange(40), rtol=0, atol=TOL)
+    # Seed and sizes are ignored for the tightrope.
+    other = pg.distribution_shift_numbers(eps=0.2, horizon=40, mdp="tightrope", seed=9)
+    np.testing.assert_array_equal(other.exact, nums.exact)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_numbers_random_respects_bound_and_is_state_independent(seed):
+    nums = pg.distribution_shift_numbers(eps=0.15, horizon=50, mdp="random", seed=seed)
+    assert np.all(nums.exact <= nums.bound + TOL)
+    assert np.all(nums.bound <= nums.linear_bound + TOL)
+    # Documented choice: state-independent mistakes, so P(no mistake) = (1-eps)^t exactly.
+    np.testing.assert_allclose(nums.no_mistake, 0.85 ** np.arange(50), rtol=0, atol=TOL)
+
+
+def test_numbers_random_match_an_independent_computation():
+    """The documented recipe, redone by hand: the same draws, marginals by a Python loop."""
+    eps, T, seed, S, A = 0.25, 12, 4, 4, 3
+    nums = pg.distribution_shift_numbers(eps=eps, horizon=T, seed=seed, n_states=S, n_actions=A)
+    rng = np.random.default_rng(seed)
+    mdp = pg.random_mdp(S, A, rng=rng, concentration=pg.distribution_shift.RANDOM_MDP_CONCENTRATION)
+    actions = rng.integers(A, size=S)
+    pi2 = pg.epsilon_close_policy(actions, A, eps, rng=rng, state_dependent=False)
+    p, p2 = mdp.p0.copy(), mdp.p0.copy()
+    for t in range(T):
+        assert abs(np.abs(p2 - p).sum() - nums.exact[t]) < 1e-12
+        p_next, p2_next = np.zeros(S), np.zeros(S)
+        for s in range(S):
+            p_next += p[s] * mdp.P[s, actions[s]]
+            for a in range(A):
+                p2_next += p2[s] * pi2[s, a] * mdp.P[s, a]
+        p, p2 = p_next, p2_next
+    assert nums.eps == eps
+
+
+def test_numbers_random_is_reproducible_and_eps_zero_means_no_shift():
+    a = pg.distribution_shift_numbers(seed=3)
+    b = pg.distribution_shift_numbers(seed=3)
+    np.testing.assert_array_equal(a.exact, b.exact)
+    assert not np.array_equal(a.exact, pg.distribution_shift_numbers(seed=4).exact)
+    np.testing.assert_allclose(
+        pg.distribution_shift_numbers(eps=0.0, seed=3).exact, 0.0, rtol=0, atol=TOL
+    )
+    # A shorter horizon gives a prefix of the same curve (the draws ignore the horizon).
+    short = pg.distribution_shift_numbers(seed=3, horizon=10)
+    np.testing.assert_allclose(short.exact, a.exact[:10], rtol=0, atol=TOL)
+
+
+@pytest.mark.parametrize(
+    ("params", "match"),
+    [
+        ({"eps": 1.2}, r"^eps must lie in \[0, 1\], got 1.2$"),
+        ({"eps": "x"}, r"^eps must be a real number"),
+        ({"horizon": 0}, r"^horizon must be an integer >= 1, got 0$"),
+        ({"horizon": 2.5}, r"^horizon must be an integer >= 1, got float 2.5$"),
+        ({"mdp": "grid"}, r"^mdp must be one of \('tightrope', 'random'\), got 'grid'$"),
+        ({"seed": -1}, r"^seed must be an integer >= 0, got int -1$"),
+        ({"seed": 1.0}, r"^seed must be an integer >= 0, got float 1.0$"),
+        ({"n_states": 0}, r"^n_states must be an integer >= 1, got 0$"),
+        (
+            {"n_actions": 1},
+            r"^n_actions must be >= 2 \(with one action pi' cannot deviate\), got 1$",
+        ),
+    ],
+)
+def test_value_errors(params, match):
+    with pytest.raises(ValueError, match=match):
+        pg.distribution_shift_numbers(**params)
+
+
+def test_importing_pgtheory_loads_no_drawing_library():
+    """``import pgtheory`` is numpy-only; ``pgtheory.viz`` loads matplotlib on first use."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, pgtheory as pg\n"
+        "print(sorted(m for m in ('matplotlib', 'ipywidgets', 'IPython') if m in sys.modules))\n"
+        "pg.viz\n"
+        "print('matplotlib' in sys.modules)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split("\n")
+    assert out[:2] == ["[]", "True"], out

@@ -1,0 +1,170 @@
+"""Tests for pgtheory.viz.distribution_shift under Agg: the plot, the figure, the widget."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import io
+import json
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import nbformat
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+from PIL import Image
+
+import pgtheory as pg
+from pgtheory import viz
+from pgtheory.viz.distribution_shift import DISTRIBUTION_SHIFT_GRID, DISTRIBUTION_SHIFT_LABELS
+
+ROOT = Path(__file__).resolve().parent.parent
+S7 = ROOT / "book" / "s7_distribution_change_deterministic.ipynb"
+
+
+@pytest.fixture
+def ax():
+    fig, ax = plt.subplots()
+    yield ax
+    plt.close(fig)
+
+
+@pytest.fixture(scope="module")
+def widget():
+    return viz.distribution_shift_widget()
+
+
+def test_plot_distribution_shift_draws_the_given_numbers(ax):
+    t = np.arange(12)
+    exact = np.linspace(0.0, 0.5, 12)
+    bound, linear = pg.s7_bound(0.1, t), pg.s7_linear_bound(0.1, t)
+    out = viz.plot_distribution_shift(ax, t, exact, bound, linear, title="S7")
+    assert out is ax
+    lines = ax.get_lines()
+    assert [line.get_label() for line in lines] == list(DISTRIBUTION_SHIFT_LABELS)
+    for line, y in zip(lines[:3], (exact, bound, linear), strict=True):
+        np.testing.assert_array_equal(line.get_xdata(), t)
+        np.testing.assert_array_equal(line.get_ydata(), y)
+    np.testing.assert_array_equal(lines[3].get_ydata(), [2.0, 2.0])
+    assert ax.get_title() == "S7"
+    assert ax.get_xlabel() == "time step $t$"
+    assert "2 TV" in ax.get_ylabel()
+    legend = ax.get_legend()
+    assert [txt.get_text() for txt in legend.get_texts()] == list(DISTRIBUTION_SHIFT_LABELS)
+    assert ax.get_ylim() == (0.0, 2.2)
+    ax.figure.canvas.draw()  # renders (mathtext included) without error
+
+
+def test_plot_without_title_or_legend(ax):
+    viz.plot_distribution_shift(ax, [0], [0.0], [0.0], [0.0], legend=False)
+    assert ax.get_title() == ""
+    assert ax.get_legend() is None
+    assert len(ax.get_lines()) == 4
+
+
+def test_plot_value_errors(ax):
+    with pytest.raises(ValueError, match=r"^exact must have the shape of t, \(3,\), got \(2,\)$"):
+        viz.plot_distribution_shift(ax, [0, 1, 2], [0, 1], [0, 1, 2], [0, 1, 2])
+    with pytest.raises(ValueError, match=r"^t must hold at least one time index, got shape"):
+        viz.plot_distribution_shift(ax, [], [], [], [])
+    with pytest.raises(ValueError, match=r"^bound\[1\] is nan, expected a finite number"):
+        viz.plot_distribution_shift(ax, [0, 1], [0, 1], [0, np.nan], [0, 1])
+    with pytest.raises(ValueError, match=r"^linear_bound must have 1 dimension\(s\)"):
+        viz.plot_distribution_shift(ax, [0, 1], [0, 1], [0, 1], [[0, 1]])
+    assert len(ax.get_lines()) == 0  # nothing drawn on bad input
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"mdp": "tightrope", "eps": 0.05, "horizon": 60},
+        {"mdp": "random", "eps": 0.3, "horizon": 7, "seed": 5, "n_states": 3, "n_actions": 2},
+        {"mdp": "random", "eps": 0.0, "horizon": 1},
+    ],
+)
+def test_figure_plots_exactly_the_numbers(params):
+    open_before = plt.get_fignums()
+    nums = pg.distribution_shift_numbers(**params)
+    fig = viz.distribution_shift_figure(**params)
+    assert isinstance(fig, Figure)
+    (ax,) = fig.axes
+    lines = ax.get_lines()
+    assert len(lines) == 4
+    for line, y in zip(lines[:3], (nums.exact, nums.bound, nums.linear_bound), strict=True):
+        np.testing.assert_array_equal(line.get_xdata(), nums.t)
+        np.testing.assert_array_equal(line.get_ydata(), y)
+    (label,) = ax.texts
+    assert f"ε = {nums.eps:.2f}" in label.get_text()
+    where = "tightrope MDP" if params.get("mdp") == "tightrope" else "random MDP, seed"
+    assert label.get_text().startswith(where)
+    # A bare Figure: not registered with pyplot, nothing to leak.
+    assert plt.get_fignums() == open_before
+
+
+def test_figure_value_errors():
+    with pytest.raises(ValueError, match=r"^eps must lie in \[0, 1\], got 1.2$"):
+        viz.distribution_shift_figure(eps=1.2)
+    with pytest.raises(ValueError, match=r"^n_actions must be >= 2, got 1$"):
+        viz.distribution_shift_widget(n_actions=1)
+    with pytest.raises(ValueError, match=r"^n_states must be an integer >= 1, got 0$"):
+        viz.distribution_shift_widget(n_states=0)
+
+
+def test_widget_grid_and_controls(widget):
+    assert [c.name for c in widget.controls] == ["eps", "horizon", "mdp", "seed"]
+    assert [c.kind for c in widget.controls] == ["slider", "slider", "dropdown", "slider"]
+    assert [c.label for c in widget.controls] == ["ε", "horizon", "MDP", "seed"]
+    for c in widget.controls:
+        assert c.values == DISTRIBUTION_SHIFT_GRID[c.name]
+        assert c.default == pg.distribution_shift.DISTRIBUTION_SHIFT_DEFAULTS[c.name]
+    assert DISTRIBUTION_SHIFT_GRID["eps"] == (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4)
+    assert widget.controls[0].live == (0.0, 1.0, 0.01)
+    assert widget.grid_size == 9 * 3 * 2 * 2
+    # The tightrope ignores the seed: 9 * 3 tightrope frames + 9 * 3 * 2 random ones.
+    assert len(widget.frames) == 9 * 3 * 3
+    assert widget.n_bytes <= 2_000_000
+    assert "ε 0.00 to 0.40 in steps of 0.05; horizon 10, 30 or 100" in widget.grid_note
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"eps": 0.1, "horizon": 30, "mdp": "random", "seed": 0},
+        {"eps": 0.35, "horizon": 100, "mdp": "tightrope", "seed": 1},
+        {"eps": 0.0, "horizon": 10, "mdp": "random", "seed": 1},
+    ],
+)
+def test_widget_frames_are_the_figure_rendered(widget, params):
+    frame = widget.frame(**params)
+    assert frame == viz.render_png(viz.distribution_shift_figure(**params), colors=32)
+    with Image.open(io.BytesIO(frame)) as im:
+        assert im.size == (1080, 585)  # 7.2 x 3.9 inches at 150 dpi
+
+
+def test_tightrope_frames_do_not_depend_on_the_seed(widget):
+    """What ``ignores`` declares, checked by rendering the skipped grid point for real."""
+    params = {"eps": 0.2, "horizon": 30, "mdp": "tightrope"}
+    rendered = viz.render_png(viz.distribution_shift_figure(**params, seed=1), colors=32)
+    assert widget.frame(**params, seed=1) == rendered == widget.frame(**params, seed=0)
+    random0 = widget.frame(eps=0.2, horizon=30, mdp="random", seed=0)
+    assert random0 != widget.frame(eps=0.2, horizon=30, mdp="random", seed=1)
+
+
+def test_s7_chapter_stores_the_frames_the_library_renders(widget):
+    """The committed chapter's static control is exactly what the library renders now."""
+    nb = nbformat.read(S7, as_version=4)
+    stored = [
+        out["data"]["text/html"]
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        for out in cell.get("outputs", [])
+        if "pgt-interactive" in str(out.get("data", {}).get("text/html", ""))
+    ]
+    assert len(stored) == 1, f"expected one interactive figure in S7, found {len(stored)}"
+    html = stored[0] if isinstance(stored[0], str) else "".join(stored[0])
+    payload = html.split('class="pgt-data">', 1)[1].split("</script>", 1)[0]
+    data = json.loads(payload)
+    assert data["frameOf"] == list(widget.frame_of)
+    assert html == widget.to_html()
