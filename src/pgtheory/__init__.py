@@ -2,8 +2,10 @@
 
 Exact tabular-MDP machinery (evaluation, state marginals, visitation, policy
 gradients), vectorized trajectory sampling, and the bounds of the lecture's
-slides S1-S9. Shape convention: ``P[s, a, s']``, ``r[s, a]``, ``pi[s, a]``,
-``p0[s]``; ``theta[s, a]`` for the tabular softmax policy.
+slides S1-S9, importing numpy only. Figures and interactive figures are in
+:mod:`pgtheory.viz` (``import pgtheory.viz``, or ``pgtheory.viz`` after
+``import pgtheory``, which loads it on first use). Shape convention: ``P[s, a, s']``,
+``r[s, a]``, ``pi[s, a]``, ``p0[s]``; ``theta[s, a]`` for the tabular softmax policy.
 """
 
 from pgtheory.bounds import (
@@ -16,6 +18,10 @@ from pgtheory.bounds import (
     no_mistake_chain,
     s7_bound,
     s7_linear_bound,
+)
+from pgtheory.distribution_shift import (
+    DistributionShiftNumbers,
+    distribution_shift_numbers,
 )
 from pgtheory.evaluation import (
     ValueFunctions,
@@ -34,7 +40,6 @@ from pgtheory.mdp import (
     tightrope_mdp,
     tightrope_policies,
 )
-from pgtheory.plotting import plot_distribution_shift
 from pgtheory.policies import (
     deterministic_policy,
     epsilon_close_policy,
@@ -51,14 +56,18 @@ from pgtheory.sampling import (
     reward_to_go,
     sample_trajectories,
 )
-from pgtheory.widgets import (
-    DistributionShiftNumbers,
-    distribution_shift_figure,
-    distribution_shift_numbers,
-    distribution_shift_widget,
-)
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> object:
+    """``pgtheory.viz`` on first use, so that ``import pgtheory`` stays numpy-only."""
+    if name == "viz":
+        import importlib
+
+        return importlib.import_module("pgtheory.viz")
+    raise AttributeError(f"module 'pgtheory' has no attribute {name!r}")
+
 
 __all__ = [
     "DistributionShiftNumbers",
@@ -71,9 +80,7 @@ __all__ = [
     "deterministic_policy",
     "discounted_returns",
     "discounted_visitation",
-    "distribution_shift_figure",
     "distribution_shift_numbers",
-    "distribution_shift_widget",
     "empirical_marginals",
     "epsilon_close_policy",
     "evaluate",
@@ -87,7 +94,6 @@ __all__ = [
     "mixture",
     "mixture_check",
     "no_mistake_chain",
-    "plot_distribution_shift",
     "policy_gradient",
     "random_mdp",
     "reward_to_go",
