@@ -168,3 +168,18 @@ def test_s7_chapter_stores_the_frames_the_library_renders(widget):
     data = json.loads(payload)
     assert data["frameOf"] == list(widget.frame_of)
     assert html == widget.to_html()
+
+
+def test_readme_lists_the_s7_figure_with_its_numbers(widget):
+    """The README's table of interactive figures gives what the library renders."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    rows = [r for r in readme.splitlines() if "`pgtheory.viz.distribution_shift_widget`" in r]
+    assert len(rows) == 1, rows
+    cells = [c.strip() for c in rows[0].strip("|").split("|")]
+    grid = "; ".join(c.describe() for c in widget.controls).replace("0.00 to 0.40", "0 to 0.4")
+    assert cells[2] == grid
+    assert cells[3:] == [
+        str(widget.grid_size),
+        str(len(widget.frames)),
+        f"{widget.n_bytes:,}",
+    ]
