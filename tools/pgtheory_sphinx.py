@@ -15,12 +15,21 @@ second copy throws "Identifier 'THEBE_JS_URL' has already been declared" in the 
 Before each page is rendered, scripts that are identical apart from that spelling are
 dropped, keeping the first.
 
+3. Chapter numbers are slide numbers. The chapter of slide N is ``book/sN_<name>``; its
+number in the headings, the navigation, and its theorem, figure and exercise numbers is N,
+even while the chapters before it are not written yet (Sphinx numbers a numbered toctree
+from 1, so S7 would otherwise be chapter 1). Once S1..S(N-1) are all in ``_toc.yml`` in
+slide order, Sphinx's own numbering already gives N and this step changes nothing.
+``tests/test_book_build.py`` checks the rule on the built pages.
+
 Loaded through ``sphinx.local_extensions`` in ``_config.yml``.
 """
 
 from __future__ import annotations
 
 import importlib
+import re
+from collections.abc import Callable
 from typing import Any
 
 from docutils import nodes
@@ -122,7 +131,71 @@ def drop_duplicate_scripts(
     scripts[:] = kept
 
 
+#: A chapter's docname: ``book/s7_distribution_change_deterministic`` -> slide 7.
+CHAPTER_DOCNAME = re.compile(r"(?:^|/)s(\d+)_[^/]+$")
+
+
+def slide_number(docname: str) -> int | None:
+    """The slide number of a chapter's docname, None for other pages."""
+    match = CHAPTER_DOCNAME.search(docname)
+    return int(match.group(1)) if match else None
+
+
+def number_chapters_by_slide(env: BuildEnvironment) -> list[str]:
+    """Renumber each chapter ``sN_*`` (and its sections) to chapter N; return those changed.
+
+    Runs right after Sphinx assigned section numbers (``env.toc_secnumbers``, and the
+    ``secnumber`` of the references in ``env.tocs`` and of ``env.titles``, which the
+    navigation shows) and before it assigns figure numbers, which derive from them.
+    """
+    changed = []
+    for docname, secnums in env.toc_secnumbers.items():
+        slide = slide_number(docname)
+        own = (secnums or {}).get("")
+        if slide is None or not own or own[0] == slide:
+            continue
+        old = own[0]
+
+        def renumber(number: Any, old: int = old, slide: int = slide) -> Any:
+            if number and number[0] == old:
+                return type(number)([slide, *number[1:]])
+            return number
+
+        env.toc_secnumbers[docname] = {k: renumber(v) for k, v in secnums.items()}
+        for reference in env.tocs[docname].findall(nodes.reference):
+            if reference.get("secnumber"):
+                reference["secnumber"] = renumber(reference["secnumber"])
+        title = env.titles.get(docname)
+        if title is not None and title.get("secnumber"):
+            title["secnumber"] = renumber(title["secnumber"])
+        changed.append(docname)
+    return changed
+
+
+def number_chapters_like_slides(app: Sphinx) -> None:
+    """Renumber the chapters between section numbering and figure numbering.
+
+    Sphinx's toctree collector assigns section numbers (sphinx-multitoc-numbering and
+    sphinx-external-toc's collector each replace that step), then figure numbers from them.
+    Hook the second step, which neither replaces, so this runs on the final section numbers.
+    """
+    from sphinx.environment.collectors.toctree import TocTreeCollector
+
+    assign: Callable[..., list[str]] = TocTreeCollector.assign_figure_numbers
+    if getattr(assign, "pgtheory_slide_numbers", False):
+        return
+
+    def assign_figure_numbers(self: TocTreeCollector, env: BuildEnvironment) -> list[str]:
+        renumbered = number_chapters_by_slide(env)
+        rewrite = assign(self, env)
+        return rewrite + [d for d in renumbered if d not in rewrite]
+
+    assign_figure_numbers.pgtheory_slide_numbers = True  # type: ignore[attr-defined]
+    TocTreeCollector.assign_figure_numbers = assign_figure_numbers  # type: ignore[method-assign]
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
+    app.connect("builder-inited", number_chapters_like_slides)
     app.connect("missing-reference", resolve_public_name)
     # After the other extensions have added their page scripts.
     app.connect("html-page-context", drop_duplicate_scripts, priority=900)
