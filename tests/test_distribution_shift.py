@@ -110,3 +110,98 @@ def test_importing_pgtheory_loads_no_drawing_library():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.split("\n")
     assert out[:2] == ["[]", "True"], out
+
+
+def test_literal_defaults_match_the_documented_defaults():
+    import inspect
+
+    from pgtheory.viz import distribution_shift_figure
+
+    for func in (pg.distribution_shift_numbers, distribution_shift_figure):
+        params = inspect.signature(func).parameters
+        assert {k: params[k].default for k in DISTRIBUTION_SHIFT_DEFAULTS} == (
+            DISTRIBUTION_SHIFT_DEFAULTS
+        )
+    params = inspect.signature(pg.distribution_shift_example).parameters
+    assert {k: p.default for k, p in params.items()} == {
+        k: v for k, v in DISTRIBUTION_SHIFT_DEFAULTS.items() if k != "horizon"
+    }
+
+
+def test_example_is_the_pair_behind_the_numbers():
+    ex = pg.distribution_shift_example(eps=0.2, seed=2)
+    nums = pg.distribution_shift_numbers(eps=0.2, seed=2, horizon=15)
+    # One-hot pi on the stored actions; pi' errs with probability exactly eps.
+    np.testing.assert_array_equal(ex.pi.argmax(axis=1), ex.actions)
+    np.testing.assert_array_equal(ex.pi.sum(axis=1), 1.0)
+    np.testing.assert_allclose(ex.pi_prime[np.arange(5), ex.actions], 0.8, rtol=0, atol=TOL)
+    # The exact distance, recomputed from the example by a loop over time.
+    p, p2 = ex.mdp.p0.copy(), ex.mdp.p0.copy()
+    for t in range(15):
+        assert abs(np.abs(p2 - p).sum() - nums.exact[t]) < 1e-12
+        p = np.einsum("s,sa,sab->b", p, ex.pi, ex.mdp.P)
+        p2 = np.einsum("s,sa,sab->b", p2, ex.pi_prime, ex.mdp.P)
+    tight = pg.distribution_shift_example(eps=0.3, mdp="tightrope")
+    assert tight.mdp.n_states == 2
+    np.testing.assert_array_equal(tight.actions, [0, 0])
+    np.testing.assert_allclose(tight.pi_prime[0], [0.7, 0.3], rtol=0, atol=TOL)
+    with pytest.raises(ValueError, match=r"^eps must lie in \[0, 1\], got -0.1$"):
+        pg.distribution_shift_example(eps=-0.1)
+
+
+def test_sweep_values_and_layout():
+    sweep = pg.distribution_shift_sweep(
+        np.random.default_rng(3), n_mdps=8, n_states=4, n_actions=3, eps=0.2, horizon=12
+    )
+    np.testing.assert_array_equal(sweep.concentration, [1.0, 0.1] * 4)
+    np.testing.assert_array_equal(
+        sweep.state_dependent, [False, False, True, True, False, False, True, True]
+    )
+    # Same-probability mistakes: eps is exactly the requested one; state-dependent: below it.
+    np.testing.assert_allclose(sweep.eps[~sweep.state_dependent], 0.2, rtol=0, atol=TOL)
+    assert np.all(sweep.eps[sweep.state_dependent] <= 0.2 + TOL)
+    assert np.all(sweep.max_gap <= TOL) and np.all(sweep.worst_ratio <= 1 + TOL)
+    # Independent recomputation of MDP 0 and 3 from the documented draw order.
+    rng = np.random.default_rng(3)
+    for k in range(4):
+        c = (1.0, 0.1)[k % 2]
+        mdp = pg.random_mdp(4, 3, rng=rng, concentration=c)
+        actions = rng.integers(3, size=4)
+        pi2 = pg.epsilon_close_policy(actions, 3, 0.2, rng=rng, state_dependent=k >= 2)
+        eps_k = 1 - pi2[np.arange(4), actions].max(initial=0) * 0 - pi2[np.arange(4), actions].min()
+        assert abs(eps_k - sweep.eps[k]) < 1e-12
+        exact = pg.marginal_l1_distance(mdp, pg.deterministic_policy(actions, 3), pi2, horizon=12)
+        bound = 2 * (1 - (1 - eps_k) ** np.arange(1, 12))
+        assert abs((exact[1:] / bound).max() - sweep.worst_ratio[k]) < 1e-12
+        assert abs(exact.max() - sweep.max_exact[k]) < 1e-12
+        assert abs((exact[1:] - bound).max() - sweep.max_gap[k]) < 1e-12
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"rng": 3}, "rng must be a numpy.random.Generator, got int"),
+        ({"n_mdps": 0}, "n_mdps must be an integer >= 1, got 0"),
+        ({"n_actions": 1}, "n_actions must be >= 2 (with one action pi' cannot deviate), got 1"),
+        ({"horizon": 1}, "horizon must be >= 2 (the bound is 0 at t = 0), got 1"),
+        ({"eps": 0.0}, "eps must be > 0 (with eps = 0 the policies coincide), got 0.0"),
+        (
+            {"concentrations": (1.0, -1.0)},
+            "concentrations must be a non-empty tuple of positive numbers, got (1.0, -1.0)",
+        ),
+    ],
+)
+def test_sweep_value_errors(kwargs, message):
+    import re
+
+    args = {
+        "rng": np.random.default_rng(0),
+        "n_mdps": 2,
+        "n_states": 3,
+        "n_actions": 2,
+        "eps": 0.1,
+        "horizon": 5,
+    } | kwargs
+    rng = args.pop("rng")
+    with pytest.raises(ValueError, match="^" + re.escape(message) + "$"):
+        pg.distribution_shift_sweep(rng, **args)

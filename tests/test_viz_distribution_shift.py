@@ -183,3 +183,22 @@ def test_readme_lists_the_s7_figure_with_its_numbers(widget):
         str(len(widget.frames)),
         f"{widget.n_bytes:,}",
     ]
+
+
+def test_panels_plot_each_panel_with_one_shared_legend():
+    tight = pg.distribution_shift_numbers(eps=0.2, horizon=12, mdp="tightrope")
+    rand = pg.distribution_shift_numbers(eps=0.2, horizon=8)
+    fig = viz.distribution_shift_panels([(tight, "top"), (rand, "bottom")])
+    top, bottom = fig.axes
+    assert (top.get_title(loc="left"), bottom.get_title(loc="left")) == ("top", "bottom")
+    for ax, nums in ((top, tight), (bottom, rand)):
+        assert ax.get_legend() is None
+        np.testing.assert_array_equal(ax.get_lines()[0].get_ydata(), nums.exact)
+        np.testing.assert_array_equal(ax.get_lines()[1].get_ydata(), nums.bound)
+    assert top.get_xlabel() == "" and bottom.get_xlabel() == "time step $t$"
+    (legend,) = fig.legends
+    assert [t.get_text() for t in legend.get_texts()] == list(DISTRIBUTION_SHIFT_LABELS)
+    with pytest.raises(ValueError, match=r"^panels must hold at least one"):
+        viz.distribution_shift_panels([])
+    with pytest.raises(ValueError, match=r"^panels\[0\] must be a \(DistributionShiftNumbers"):
+        viz.distribution_shift_panels([(tight,)])

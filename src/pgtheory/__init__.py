@@ -20,8 +20,12 @@ from pgtheory.bounds import (
     s7_linear_bound,
 )
 from pgtheory.distribution_shift import (
+    DistributionShiftExample,
     DistributionShiftNumbers,
+    DistributionShiftSweep,
+    distribution_shift_example,
     distribution_shift_numbers,
+    distribution_shift_sweep,
 )
 from pgtheory.evaluation import (
     ValueFunctions,
@@ -70,7 +74,9 @@ def __getattr__(name: str) -> object:
 
 
 __all__ = [
+    "DistributionShiftExample",
     "DistributionShiftNumbers",
+    "DistributionShiftSweep",
     "MixtureCheck",
     "NoMistakeChain",
     "TabularMDP",
@@ -80,7 +86,9 @@ __all__ = [
     "deterministic_policy",
     "discounted_returns",
     "discounted_visitation",
+    "distribution_shift_example",
     "distribution_shift_numbers",
+    "distribution_shift_sweep",
     "empirical_marginals",
     "epsilon_close_policy",
     "evaluate",

@@ -9,6 +9,7 @@ value is also a tested library output.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from matplotlib.axes import Axes
@@ -19,6 +20,7 @@ from pgtheory._validation import as_float_array, check_positive_int
 from pgtheory.distribution_shift import (
     DISTRIBUTION_SHIFT_DEFAULTS,
     DISTRIBUTION_SHIFT_MDPS,
+    DistributionShiftNumbers,
     distribution_shift_numbers,
 )
 from pgtheory.viz.interactive import InteractiveFigure, dropdown, interactive_figure, slider
@@ -27,13 +29,14 @@ __all__ = [
     "DISTRIBUTION_SHIFT_GRID",
     "DISTRIBUTION_SHIFT_LABELS",
     "distribution_shift_figure",
+    "distribution_shift_panels",
     "distribution_shift_widget",
     "plot_distribution_shift",
 ]
 
 #: Labels of the lines drawn by :func:`plot_distribution_shift` (tests check them).
 DISTRIBUTION_SHIFT_LABELS = (
-    r"exact $\|p'_t - p_t\|_1$",
+    r"exact $\|p^{\prime}_{t} - p_t\|_1$",
     r"bound $2(1 - (1 - \epsilon)^t)$",
     r"linear bound $2\epsilon t$",
     "trivial bound 2",
@@ -114,7 +117,7 @@ def plot_distribution_shift(
     ax.set_ylim(0.0, 2.2)
     ax.set_xlim(t[0], max(t[-1], t[0] + 1))
     ax.set_xlabel("time step $t$")
-    ax.set_ylabel(r"$\|p'_t - p_t\|_1$  (= 2 TV)")
+    ax.set_ylabel(r"$\|p^{\prime}_{t} - p_t\|_1$  (= 2 TV)")
     ax.grid(True, color="0.9", linewidth=0.8)
     ax.set_axisbelow(True)
     if title is not None:
@@ -132,12 +135,12 @@ def plot_distribution_shift(
 
 
 def distribution_shift_figure(
-    eps: float = DISTRIBUTION_SHIFT_DEFAULTS["eps"],
-    horizon: int = DISTRIBUTION_SHIFT_DEFAULTS["horizon"],
-    mdp: str = DISTRIBUTION_SHIFT_DEFAULTS["mdp"],
-    seed: int = DISTRIBUTION_SHIFT_DEFAULTS["seed"],
-    n_states: int = DISTRIBUTION_SHIFT_DEFAULTS["n_states"],
-    n_actions: int = DISTRIBUTION_SHIFT_DEFAULTS["n_actions"],
+    eps: float = 0.1,
+    horizon: int = 30,
+    mdp: str = "random",
+    seed: int = 0,
+    n_states: int = 5,
+    n_actions: int = 3,
 ) -> Figure:
     """The interactive figure's frame: :func:`pgtheory.distribution_shift_numbers` drawn
     by :func:`plot_distribution_shift`.
@@ -173,6 +176,55 @@ def distribution_shift_figure(
     return fig
 
 
+def distribution_shift_panels(
+    panels: Sequence[tuple[DistributionShiftNumbers, str]],
+) -> Figure:
+    """Several :func:`plot_distribution_shift` panels, stacked, with one shared legend.
+
+    Parameters
+    ----------
+    panels : sequence of (DistributionShiftNumbers, str)
+        The numbers of each panel (from :func:`pgtheory.distribution_shift_numbers`) and
+        its title, top to bottom.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        A bare figure, 7.2 inches wide (11 pt text at the book's column width), the legend
+        above the first panel.
+
+    Raises
+    ------
+    ValueError
+        No panels, or a panel that is not a (numbers, title) pair.
+    """
+    panels = list(panels)
+    if not panels:
+        raise ValueError("panels must hold at least one (numbers, title) pair, got none")
+    for k, panel in enumerate(panels):
+        if (
+            not isinstance(panel, tuple)
+            or len(panel) != 2
+            or not isinstance(panel[0], DistributionShiftNumbers)
+            or not isinstance(panel[1], str)
+        ):
+            raise ValueError(
+                f"panels[{k}] must be a (DistributionShiftNumbers, str) pair, got {panel!r}"
+            )
+    with _style():
+        fig = Figure(figsize=(7.2, 0.9 + 2.9 * len(panels)), layout="constrained")
+        axes = fig.subplots(len(panels), 1, squeeze=False)[:, 0]
+        for ax, (nums, title) in zip(axes, panels, strict=True):
+            plot_distribution_shift(
+                ax, nums.t, nums.exact, nums.bound, nums.linear_bound, legend=False
+            )
+            ax.set_title(title, loc="left")
+        for ax in axes[:-1]:
+            ax.set_xlabel("")
+        fig.legend(*axes[0].get_legend_handles_labels(), loc="outside upper center", ncols=2)
+    return fig
+
+
 def _ignored_controls(params: dict[str, Any]) -> tuple[str, ...]:
     """The tightrope has no random draws: its figure does not depend on the seed."""
     return ("seed",) if params["mdp"] == "tightrope" else ()
@@ -194,8 +246,8 @@ def _style() -> Any:
 
 
 def distribution_shift_widget(
-    n_states: int = DISTRIBUTION_SHIFT_DEFAULTS["n_states"],
-    n_actions: int = DISTRIBUTION_SHIFT_DEFAULTS["n_actions"],
+    n_states: int = 5,
+    n_actions: int = 3,
 ) -> InteractiveFigure:
     """Slide S7's interactive figure: ``eps``, the horizon, the MDP and the seed.
 
