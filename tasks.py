@@ -36,7 +36,15 @@ MUTATE_PY = MUTATE_VENV / BIN.name / "python"
 #: Tools taken (with their pins) from requirements-dev.txt for the mutation venv.
 MUTATE_TOOLS = ("pytest", "hypothesis", "mutmut")
 #: The math modules under mutation testing (src/pgtheory/<name>.py).
-MATH_MODULES = ("mdp", "policies", "evaluation", "sampling", "bounds", "_validation")
+MATH_MODULES = (
+    "mdp",
+    "policies",
+    "evaluation",
+    "sampling",
+    "bounds",
+    "_validation",
+    "distribution_shift",
+)
 #: Surviving mutants judged equivalent: "<mutant name>: <one-line reason>" per line.
 EQUIVALENT_MUTANTS = ROOT / "tests" / "equivalent_mutants.txt"
 
