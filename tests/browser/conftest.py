@@ -24,8 +24,12 @@ from browser_support import (
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import sync_playwright
 
-#: Viewport of the simulated reader's window.
+#: Viewport of the simulated reader's window (desktop); ``BookVisitor.visit`` takes others.
 VIEWPORT = {"width": 1280, "height": 900}
+#: Widths (px) at which the layout is checked: a desktop window and a phone.
+DESKTOP, PHONE = 1280, 400
+#: Colour schemes the reader's system may prefer; the theme follows it (its mode is "auto").
+SCHEMES = ("light", "dark")
 #: Generous timeouts (ms): the machine has 2 cores and may be busy with other tests.
 LOAD_TIMEOUT_MS = 60_000
 MATHJAX_TIMEOUT_MS = 60_000
@@ -104,6 +108,154 @@ _INSPECT_JS = r"""
 """
 
 
+# Layout of a loaded page: sideways overflow, formulas that do not fit, content shown,
+# and on chapter pages how much of the article is code and where the first figure is.
+_LAYOUT_JS = r"""
+() => {
+  const vw = document.documentElement.clientWidth;
+  const article = document.querySelector('article.bd-article')
+    || document.querySelector('article') || document.body;
+  const ar = article.getBoundingClientRect();
+  const style = (el) => getComputedStyle(el);
+  const scrolls = (el) => ['auto', 'scroll'].includes(style(el).overflowX);
+  const clips = (el) => ['hidden', 'clip'].includes(style(el).overflowX);
+  const shown = (el) => el.checkVisibility({checkOpacity: true, checkVisibilityCSS: true});
+  const name = (el) => {
+    const cls = (typeof el.className === 'string' && el.className.trim())
+      ? '.' + el.className.trim().split(/\s+/).slice(0, 3).join('.') : '';
+    const text = (el.innerText || el.textContent || '').trim().replace(/\s+/g, ' ');
+    return `<${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}${cls}> `
+      + JSON.stringify(text.slice(0, 60));
+  };
+  const box = (r) => `[${Math.round(r.left)}, ${Math.round(r.right)}]`;
+  // The nearest ancestor (below the article) that is not overflow-x: visible.
+  const overflowBox = (el) => {
+    for (let a = el.parentElement; a && a !== article; a = a.parentElement) {
+      if (style(a).overflowX !== 'visible') return a;
+    }
+    return null;
+  };
+
+  // 1. The page itself scrolls sideways (or the column holding the article does).
+  const pageScrollers = [];
+  if (document.documentElement.scrollWidth > vw + 1) {
+    pageScrollers.push(`document: scrollWidth ${document.documentElement.scrollWidth} > ${vw}`);
+  }
+  for (let a = article; a && a !== document.documentElement; a = a.parentElement) {
+    if (scrolls(a) && a.scrollWidth > a.clientWidth + 1) {
+      pageScrollers.push(`${name(a)}: scrollWidth ${a.scrollWidth} > ${a.clientWidth}`);
+    }
+  }
+
+  // 2. Elements of the article outside the viewport, or cut off by an overflow: hidden box,
+  //    unless they sit in a horizontally scrollable box of their own (which must fit).
+  const outside = [];
+  const clipped = [];
+  const walker = document.createTreeWalker(article, NodeFilter.SHOW_ELEMENT, {
+    acceptNode(el) {
+      if (!shown(el)) return NodeFilter.FILTER_REJECT;
+      const r = el.getBoundingClientRect();
+      if (r.width === 0 && r.height === 0) return NodeFilter.FILTER_SKIP;
+      if (r.right > vw + 1 || r.left < -1) {
+        outside.push(`${name(el)} spans ${box(r)}, viewport [0, ${vw}]`);
+        return NodeFilter.FILTER_REJECT;
+      }
+      // Formulas: see 3. (MathJax's assistive MathML overflows its box by design.)
+      if (el.tagName.startsWith('MJX-') || el.matches('.math')) return NodeFilter.FILTER_REJECT;
+      if (scrolls(el)) return NodeFilter.FILTER_REJECT;  // its content may scroll
+      if (clips(el) && el.scrollWidth > el.clientWidth + 1 && r.height > 4) {
+        clipped.push(`${name(el)} cuts off content: scrollWidth ${el.scrollWidth} > `
+          + `${el.clientWidth}`);
+        return NodeFilter.FILTER_REJECT;
+      }
+      return NodeFilter.FILTER_ACCEPT;
+    },
+  });
+  while (walker.nextNode()) { /* acceptNode records */ }
+
+  // 3. Every formula fits its box, or sits in a horizontally scrollable box that fits
+  //    the viewport and starts at the formula's start (a centred overflow is unreachable).
+  const formulas = Array.from(article.querySelectorAll('mjx-container')).filter(shown);
+  const mathProblems = [];
+  let displayCount = 0;
+  for (const c of formulas) {
+    const display = c.getAttribute('display') === 'true';
+    displayCount += display;
+    const math = c.querySelector('mjx-math') || c;
+    const m = math.getBoundingClientRect();
+    const label = `${display ? 'display' : 'inline'} formula `
+      + JSON.stringify((c.querySelector('mjx-assistive-mml') || c).textContent.trim()
+        .slice(0, 50));
+    // Boxes between the formula and the article that clip or scroll (innermost first).
+    const chain = [];
+    for (let a = c; a && a !== article; a = a.parentElement) {
+      if (style(a).overflowX !== 'visible') chain.push(a);
+    }
+    const within = (r, b) => r.left >= b.left - 1 && r.right <= b.right + 1;
+    const inViewport = (r) => r.left >= -1 && r.right <= vw + 1;
+    if (!chain.length) {
+      if (!within(m, ar) || !inViewport(m)) {
+        mathProblems.push(`${label} overflows the column: formula ${box(m)}, `
+          + `column ${box(ar)}`);
+      }
+      continue;
+    }
+    const inner = chain[0].getBoundingClientRect();
+    if (clips(chain[0]) && !within(m, inner)) {
+      mathProblems.push(`${label} is cut off by its box: formula ${box(m)}, box ${box(inner)}`);
+    } else if (scrolls(chain[0]) && m.left < inner.left - 1) {
+      mathProblems.push(`${label} starts left of its scroll box, out of reach: `
+        + `formula ${box(m)}, box ${box(inner)}`);
+    }
+    for (let k = 0; k + 1 < chain.length; k++) {
+      const r = chain[k].getBoundingClientRect();
+      const outer = chain[k + 1].getBoundingClientRect();
+      if (clips(chain[k + 1]) && !within(r, outer)) {
+        mathProblems.push(`${label}: its box ${box(r)} is cut off by ${name(chain[k + 1])} `
+          + box(outer));
+      }
+    }
+    // The outermost scroll box (the one the reader swipes first) is on the screen.
+    const scrollers = chain.filter(scrolls);
+    const reach = scrollers.length ? scrollers[scrollers.length - 1].getBoundingClientRect() : m;
+    if (!inViewport(reach)) {
+      mathProblems.push(`${label}: ${scrollers.length ? 'its scroll box' : 'it'} `
+        + `${box(reach)} leaves the viewport [0, ${vw}]`);
+    }
+  }
+
+  // 4. What the reader sees: the heading and the text of the article.
+  const h1 = article.querySelector('h1');
+  const heading = h1 && shown(h1) ? h1.innerText : null;
+  const articleText = article.innerText || '';
+
+  // 5. Chapter layout: visible code (cell inputs and code listings outside outputs) and
+  //    the first figure, relative to the article.
+  const codeBlocks = Array.from(article.querySelectorAll('div.cell_input, div.highlight'))
+    .filter((el) => !el.parentElement.closest('div.cell_input, div.cell_output'))
+    .filter(shown);
+  const codeHeight = codeBlocks.reduce((s, el) => s + el.getBoundingClientRect().height, 0);
+  const figures = Array.from(article.querySelectorAll('img, figure, canvas, svg'))
+    .filter((el) => !el.closest('mjx-container') && shown(el))
+    .map((el) => [el, el.getBoundingClientRect()])
+    .filter(([el, r]) => r.width >= 150 && r.height >= 100)
+    .sort((a, b) => a[1].top - b[1].top);
+  const firstFigure = figures.length ? {
+    what: name(figures[0][0]), top: figures[0][1].top - ar.top,
+  } : null;
+
+  return {
+    viewportWidth: vw,
+    theme: document.documentElement.dataset.theme || '',
+    pageScrollers, outside, clipped, mathProblems,
+    formulas: formulas.length, displayFormulas: displayCount,
+    heading, articleText, articleHeight: ar.height,
+    codeHeight, codeBlocks: codeBlocks.length, firstFigure,
+  };
+}
+"""
+
+
 @dataclass
 class PageReport:
     """What one page load produced (see ``_INSPECT_JS`` for the fields of ``info``)."""
@@ -111,6 +263,9 @@ class PageReport:
     rel_path: str
     url: str
     info: dict
+    layout: dict = field(default_factory=dict)
+    width: int = VIEWPORT["width"]
+    scheme: str = "light"
     page_errors: list[str] = field(default_factory=list)
     console_errors: list[str] = field(default_factory=list)
     blocked: list[str] = field(default_factory=list)
@@ -130,20 +285,38 @@ class BookVisitor:
         self.browser = browser
         self.base_url = base_url
         self.html_root = html_root
-        self._cache: dict[tuple[str, bool], PageReport] = {}
+        self._cache: dict[tuple[str, int, str, bool], PageReport] = {}
 
-    def visit(self, rel_path: str, *, screenshot: bool = False) -> PageReport:
-        key = (rel_path, screenshot)
+    def visit(
+        self,
+        rel_path: str,
+        *,
+        screenshot: bool = False,
+        width: int = VIEWPORT["width"],
+        scheme: str = "light",
+    ) -> PageReport:
+        """Load ``rel_path`` at ``width`` px in the ``scheme`` colour scheme (once)."""
+        key = (rel_path, width, scheme, screenshot)
         if key not in self._cache:
             # A page visited with a screenshot is also a valid plain visit.
-            if not screenshot and (rel_path, True) in self._cache:
-                return self._cache[(rel_path, True)]
-            self._cache[key] = self._load(rel_path, screenshot=screenshot)
+            if not screenshot and (rel_path, width, scheme, True) in self._cache:
+                return self._cache[(rel_path, width, scheme, True)]
+            self._cache[key] = self._load(
+                rel_path, screenshot=screenshot, width=width, scheme=scheme
+            )
         return self._cache[key]
 
-    def _load(self, rel_path: str, *, screenshot: bool) -> PageReport:
+    def _load(self, rel_path: str, *, screenshot: bool, width: int, scheme: str) -> PageReport:
         guard = OfflineGuard()
-        context = self.browser.new_context(viewport=VIEWPORT, device_scale_factor=1)
+        phone = width < 600
+        context = self.browser.new_context(
+            viewport={"width": width, "height": VIEWPORT["height"] if not phone else 860},
+            device_scale_factor=1,
+            color_scheme=scheme,
+            # A phone: overlay scrollbars and touch, as a reader's phone browser has them.
+            is_mobile=phone,
+            has_touch=phone,
+        )
         guard.attach(context)
         page = context.new_page()
         page_errors: list[str] = []
@@ -179,6 +352,7 @@ class BookVisitor:
                     mathjax_problem = self._wait_for_mathjax(page)
                     page.wait_for_load_state("networkidle", timeout=LOAD_TIMEOUT_MS)
                     info = page.evaluate(_INSPECT_JS)
+                    layout = page.evaluate(_LAYOUT_JS)
                     break
                 except PlaywrightError as exc:
                     if "context was destroyed" not in str(exc):
@@ -188,7 +362,8 @@ class BookVisitor:
             shot = None
             if screenshot:
                 SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-                shot = SCREENSHOTS / (rel_path.removesuffix(".html").replace("/", "__") + ".png")
+                stem = rel_path.removesuffix(".html").replace("/", "__")
+                shot = SCREENSHOTS / f"{stem}__{width}px-{scheme}.png"
                 page.screenshot(path=str(shot), full_page=True)
         finally:
             context.close()
@@ -196,6 +371,9 @@ class BookVisitor:
             rel_path=rel_path,
             url=url,
             info=info,
+            layout=layout,
+            width=width,
+            scheme=scheme,
             page_errors=page_errors,
             console_errors=console_errors,
             blocked=list(guard.blocked),
