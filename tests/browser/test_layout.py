@@ -41,9 +41,8 @@ MAX_CODE_SHARE = 0.25
 FIRST_FIGURE_BY = 0.5
 #: Chapters whose reader-first layout is still being written (issue 8): the two chapter
 #: layout checks are expected to fail there, strictly (remove the entry when it lands).
-LAYOUT_IN_PROGRESS = {
-    "book/s7_distribution_change_deterministic": "S7 reader-first rewrite in progress (issue 8)",
-}
+#: Example: {"book/s7_distribution_change_deterministic": "S7 reader-first rewrite (issue 8)"}.
+LAYOUT_IN_PROGRESS: dict[str, str] = {}
 
 DOCNAMES = toc_docnames()
 VIEWS = [(width, scheme) for width in (DESKTOP, PHONE) for scheme in SCHEMES]
@@ -129,6 +128,7 @@ def test_nothing_scrolls_the_page_sideways(book, rel_path: str, width: int, sche
 @pytest.mark.parametrize(("rel_path", "width", "scheme"), _pages(DOCNAMES))
 def test_formulas_fit_or_scroll_in_their_box(book, rel_path: str, width: int, scheme: str) -> None:
     _report, layout = _load(book, rel_path, width, scheme)
+    assert layout["articleHeight"] > 0 and layout["heading"], f"{rel_path}: no article shown"
     if source_has_math(rel_path.removesuffix(".html")):
         assert layout["formulas"] > 0, f"{rel_path}: the source has math, the page none"
     assert not layout["mathProblems"], (

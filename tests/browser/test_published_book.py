@@ -16,7 +16,14 @@ from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
 import pytest
-import yaml
+from book_pages import (
+    expected_heading,
+    expected_phrase,
+    plain,
+    source_has_math,
+    toc_docnames,
+    words,
+)
 from browser_support import REPO_ROOT, OfflineGuard
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -44,28 +51,6 @@ WIDGET_FAILURE = re.compile(
 LIVE_HINT = re.compile(r"(?i)\b(binder|thebe|locally|jupyterlab)\b")
 
 
-def toc_docnames(toc_path: Path = REPO_ROOT / "_toc.yml") -> list[str]:
-    """Docnames listed in a jb-book ``_toc.yml`` (root first, then in reading order)."""
-    if not toc_path.is_file():
-        return []
-    toc = yaml.safe_load(toc_path.read_text(encoding="utf-8")) or {}
-    names: list[str] = []
-
-    def walk(entries: list[dict]) -> None:
-        for entry in entries or []:
-            if "file" in entry:
-                names.append(str(entry["file"]).removesuffix(".md").removesuffix(".ipynb"))
-            walk(entry.get("sections", []))
-            walk(entry.get("chapters", []))
-
-    if "root" in toc:
-        names.append(str(toc["root"]).removesuffix(".md").removesuffix(".ipynb"))
-    walk(toc.get("parts", []))
-    walk(toc.get("chapters", []))
-    walk(toc.get("sections", []))
-    return names
-
-
 def present_chapters() -> list[str]:
     """Chapter names (``book/s*.ipynb``) present in the working tree."""
     return sorted(p.stem for p in (REPO_ROOT / "book").glob("s*.ipynb"))
@@ -90,9 +75,24 @@ def test_toc_lists_every_chapter() -> None:
     assert not missing, f"chapters not listed in _toc.yml: {missing}; toc lists {pages}"
 
 
+def assert_shows_its_content(report) -> None:
+    """The page shows its source's heading and prose: a blank page fails every per-page
+    test below, not only the ones that look for something (issue 9)."""
+    docname = report.rel_path.removesuffix(".html")
+    heading = plain(report.layout.get("heading") or "").rstrip("#").strip()
+    assert heading.endswith(expected_heading(docname)), (
+        f"{report.rel_path}: heading {heading!r}, expected {expected_heading(docname)!r}"
+    )
+    phrase = expected_phrase(docname)
+    assert phrase in words(report.info["text"]), (
+        f"{report.rel_path}: the page does not show {phrase!r}"
+    )
+
+
 @pytest.mark.parametrize("rel_path", TOC_PAGES)
 def test_page_loads_without_errors(book, rel_path: str) -> None:
     report = book.visit(rel_path, screenshot=True)
+    assert_shows_its_content(report)
     assert report.screenshot is not None and report.screenshot.stat().st_size > 0
     assert not report.page_errors, (
         f"{rel_path}: uncaught JavaScript errors:{_fmt(report.page_errors)}"
@@ -103,6 +103,7 @@ def test_page_loads_without_errors(book, rel_path: str) -> None:
 @pytest.mark.parametrize("rel_path", TOC_PAGES)
 def test_page_works_offline(book, rel_path: str) -> None:
     report = book.visit(rel_path, screenshot=True)
+    assert_shows_its_content(report)
     assert not report.blocked, (
         f"{rel_path}: the page requested non-loopback URLs (the book must work offline):"
         f"{_fmt(sorted(set(report.blocked)))}"
@@ -115,7 +116,11 @@ def test_page_works_offline(book, rel_path: str) -> None:
 @pytest.mark.parametrize("rel_path", TOC_PAGES)
 def test_math_is_typeset(book, rel_path: str) -> None:
     report = book.visit(rel_path, screenshot=True)
+    assert_shows_its_content(report)
     info = report.info
+    if source_has_math(rel_path.removesuffix(".html")):
+        # A page whose source writes math must show it: no skipping when none is found.
+        assert info["mathCount"] > 0, f"{rel_path}: the source has math, the page shows none"
     if info["mathCount"]:
         assert report.mathjax_problem is None, f"{rel_path}: {report.mathjax_problem}"
         assert info["mjxContainers"] > 0, (
@@ -135,6 +140,22 @@ def test_math_is_typeset(book, rel_path: str) -> None:
 @pytest.mark.parametrize("rel_path", TOC_PAGES)
 def test_blocks_and_figures_are_visible(book, rel_path: str) -> None:
     report = book.visit(rel_path, screenshot=True)
+    assert_shows_its_content(report)
+    # Every theorem/proof/exercise directive of the source is a block on the page.
+    source = (REPO_ROOT / f"{rel_path.removesuffix('.html')}").with_suffix("")
+    text = next(
+        (
+            p.read_text(encoding="utf-8")
+            for p in (source.with_suffix(".md"), source.with_suffix(".ipynb"))
+            if p.is_file()
+        ),
+        "",
+    )
+    n_directives = len(re.findall(r"[`:]{3,}\{(?:prf:[\w-]+|exercise|solution)(?:-start)?\}", text))
+    assert len(report.info["blocks"]) >= n_directives, (
+        f"{rel_path}: {n_directives} theorem/proof/exercise directives in the source, "
+        f"{len(report.info['blocks'])} blocks on the page"
+    )
     hidden_blocks = [b for b in report.info["blocks"] if not b["visible"]]
     assert not hidden_blocks, (
         f"{rel_path}: invisible theorem/proof/exercise blocks:{_fmt(hidden_blocks)}"
