@@ -27,6 +27,11 @@ from pgtheory.distribution_shift import (
     distribution_shift_numbers,
     distribution_shift_sweep,
 )
+from pgtheory.estimators import (
+    ESTIMATORS,
+    reinforce_gradient,
+    reinforce_gradient_samples,
+)
 from pgtheory.evaluation import (
     ValueFunctions,
     discounted_visitation,
@@ -35,6 +40,17 @@ from pgtheory.evaluation import (
     induced_chain,
     policy_gradient,
     state_marginals,
+)
+from pgtheory.improvement import (
+    PolicyIterationPath,
+    TrainingCurve,
+    gradient_ascent,
+    greedy_policy,
+    policy_iteration,
+    policy_iteration_path,
+    reinforce,
+    soft_improvement_step,
+    step_size_scan,
 )
 from pgtheory.mdp import (
     TabularMDP,
@@ -74,12 +90,15 @@ def __getattr__(name: str) -> object:
 
 
 __all__ = [
+    "ESTIMATORS",
     "DistributionShiftExample",
     "DistributionShiftNumbers",
     "DistributionShiftSweep",
     "MixtureCheck",
     "NoMistakeChain",
+    "PolicyIterationPath",
     "TabularMDP",
+    "TrainingCurve",
     "Trajectories",
     "ValueFunctions",
     "chain_mdp",
@@ -93,6 +112,8 @@ __all__ = [
     "epsilon_close_policy",
     "evaluate",
     "expected_return",
+    "gradient_ascent",
+    "greedy_policy",
     "gridworld_mdp",
     "induced_chain",
     "kl_divergence",
@@ -103,13 +124,20 @@ __all__ = [
     "mixture_check",
     "no_mistake_chain",
     "policy_gradient",
+    "policy_iteration",
+    "policy_iteration_path",
     "random_mdp",
+    "reinforce",
+    "reinforce_gradient",
+    "reinforce_gradient_samples",
     "reward_to_go",
     "s7_bound",
     "s7_linear_bound",
     "sample_trajectories",
+    "soft_improvement_step",
     "softmax_policy",
     "state_marginals",
+    "step_size_scan",
     "tightrope_mdp",
     "tightrope_policies",
     "tv_distance",
