@@ -27,7 +27,7 @@ L1 bound follows. The slide's reading of the mixture
 ``p'_t = (1-eps)^t p_t + (1 - (1-eps)^t) p_mistake`` -- with ``(1-eps)^t`` the
 probability of no mistake and ``p_t`` the law of ``s_t`` given no mistake -- is exact
 only when the mistake probability is ``eps`` in every state; :func:`mixture_check`
-measures how far it is off otherwise (the book's errata page, item 3).
+measures how far it is off otherwise (the book's errata page, item 2).
 """
 
 from __future__ import annotations
@@ -388,7 +388,7 @@ def mixture_check(
     conservative policy iteration's mixtures). With state-dependent mistake
     probabilities ``P(no mistake) > (1-eps)^t`` can hold strictly and the conditional
     law differs from ``p_t``; the bound ``||p'_t - p_t||_1 <= 2(1-(1-eps)^t)`` still
-    holds because ``p'_t >= (1-eps)^t p_t`` elementwise (the book's errata page, item 3).
+    holds because ``p'_t >= (1-eps)^t p_t`` elementwise (the book's errata page, item 2).
 
     Parameters
     ----------

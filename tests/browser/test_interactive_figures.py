@@ -42,9 +42,11 @@ def s7(book):
     page.on("pageerror", lambda exc: errors.append(f"page error: {exc}"))
     page.on(
         "console",
-        lambda msg: errors.append(f"console: {msg.text}")
-        if msg.type == "error" and "Got invalid theme mode" not in msg.text
-        else None,
+        lambda msg: (
+            errors.append(f"console: {msg.text}")
+            if msg.type == "error" and "Got invalid theme mode" not in msg.text
+            else None
+        ),
     )
     page.goto(book.base_url + S7_PAGE, wait_until="load")
     page.wait_for_selector(f"{ROOT_SEL}[data-pgt-ready]", timeout=30_000)
