@@ -242,6 +242,11 @@ def test_glued_numbers_and_api_signatures_are_styled_for_reading(book_html: Path
     rules = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
     assert re.search(r"span\.pasted-text\s*\{[^}]*font-weight:\s*(inherit|normal|400)", rules)
     assert re.search(r"dt\.sig[^{]*\{[^}]*overflow-wrap:\s*anywhere", rules)
+    # Figures keep their white paper in the dark theme (the theme would dim them on grey).
+    assert re.search(
+        r'html\[data-theme="dark"\][^{]*\.cell_output img[^{]*\{[^}]*background-color:\s*#fff',
+        rules,
+    )
     assert (book_html / "_static" / "pgtheory.css").is_file()
     missing = [
         p.relative_to(book_html).as_posix()
