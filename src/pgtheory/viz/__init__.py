@@ -6,6 +6,7 @@ a live widget is shown, ipywidgets). One module per topic:
 - :mod:`pgtheory.viz.interactive`: the interactive-figure helper (live widget in a kernel,
   precomputed frames on the static page);
 - :mod:`pgtheory.viz.distribution_shift`: slide S7's picture and interactive figure;
+- :mod:`pgtheory.viz.improvement`: slides S1-S2's learning curves and interactive figures;
 - :mod:`pgtheory.viz.tables`: numbers as HTML tables with math headers.
 """
 
@@ -16,6 +17,16 @@ from pgtheory.viz.distribution_shift import (
     distribution_shift_panels,
     distribution_shift_widget,
     plot_distribution_shift,
+)
+from pgtheory.viz.improvement import (
+    REINFORCE_GRID,
+    STEP_SIZE_GRID,
+    learning_curves_figure,
+    plot_learning_curves,
+    reinforce_widget,
+    step_size_figure,
+    step_size_widget,
+    tabular_reinforce_figure,
 )
 from pgtheory.viz.interactive import (
     Control,
@@ -31,6 +42,8 @@ from pgtheory.viz.tables import Table, table
 __all__ = [
     "DISTRIBUTION_SHIFT_GRID",
     "DISTRIBUTION_SHIFT_LABELS",
+    "REINFORCE_GRID",
+    "STEP_SIZE_GRID",
     "Control",
     "InteractiveFigure",
     "Table",
@@ -39,9 +52,15 @@ __all__ = [
     "distribution_shift_widget",
     "dropdown",
     "interactive_figure",
+    "learning_curves_figure",
     "plot_distribution_shift",
+    "plot_learning_curves",
+    "reinforce_widget",
     "render_png",
     "slider",
+    "step_size_figure",
+    "step_size_widget",
     "table",
+    "tabular_reinforce_figure",
     "toggle",
 ]
