@@ -30,7 +30,7 @@ __all__ = [
 ]
 
 #: The static page's grid of :func:`reinforce_widget`.
-REINFORCE_GRID = {"batch_size": (2, 10, 50), "step_size": (0.3, 1.0, 3.0, 10.0)}
+REINFORCE_GRID = {"batch_size": (2, 10, 50), "step_size": (1.0, 3.0, 10.0)}
 #: The static page's grid of :func:`step_size_widget`.
 STEP_SIZE_GRID = {"step_size": (0.3, 1.0, 3.0, 10.0, 30.0, 100.0)}
 #: Trajectories of the discounted gridworld are truncated here (gamma^50 < 0.006).
