@@ -28,12 +28,16 @@ from browser_support import REPO_ROOT, OfflineGuard
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
+S1 = "s1_recap_policy_gradients"
+S2 = "s2_pg_as_policy_iteration"
 S7 = "s7_distribution_change_deterministic"
 
 #: Chapter file (book/<name>.ipynb) -> a query made of its slide heading that the book's
 #: search page must answer with that chapter. One entry per chapter that exists; a new
 #: chapter without an entry fails ``test_every_chapter_has_a_search_query``.
 SEARCH_QUERIES: dict[str, str] = {
+    S1: "recap policy gradients",
+    S2: "policy iteration",
     S7: "distribution change",
 }
 
