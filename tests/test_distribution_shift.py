@@ -188,3 +188,60 @@ def test_sweep_value_errors(kwargs, message):
     rng = args.pop("rng")
     with pytest.raises(ValueError, match="^" + re.escape(message) + "$"):
         pg.distribution_shift_sweep(rng, **args)
+
+
+def test_calls_with_the_defaults_use_the_documented_values():
+    import dataclasses
+
+    ex = pg.distribution_shift_example()
+    explicit = pg.distribution_shift_example(eps=0.1, mdp="random", seed=0, n_states=5, n_actions=3)
+    for name in ("actions", "pi", "pi_prime"):
+        np.testing.assert_array_equal(getattr(ex, name), getattr(explicit, name))
+    for field in dataclasses.fields(ex.mdp):
+        a, b = getattr(ex.mdp, field.name), getattr(explicit.mdp, field.name)
+        assert np.array_equal(a, b) if isinstance(a, np.ndarray) else a == b
+    nums = pg.distribution_shift_numbers()
+    ref = pg.distribution_shift_numbers(
+        eps=0.1, horizon=30, mdp="random", seed=0, n_states=5, n_actions=3
+    )
+    assert nums.eps == 0.1 and len(nums.t) == 30
+    np.testing.assert_array_equal(nums.exact, ref.exact)
+
+
+def test_smallest_valid_sizes_work():
+    nums = pg.distribution_shift_numbers(eps=0.3, horizon=3, n_states=2, n_actions=2)
+    assert nums.exact.shape == (3,) and np.all(nums.exact <= nums.bound + TOL)
+    sweep = pg.distribution_shift_sweep(
+        np.random.default_rng(1), n_mdps=2, n_states=2, n_actions=2, eps=0.3, horizon=2
+    )
+    assert sweep.worst_ratio.shape == (2,) and np.all(sweep.worst_ratio <= 1 + TOL)
+    # At t = 1 a mistake moves p'_1 by at most the mistake probability, in both directions:
+    # the L1 distance is at most 2 eps_k, and the ratio to 2 (1 - (1 - eps_k)) is at most 1.
+    assert np.all(sweep.max_exact <= 2 * sweep.eps + TOL)
+
+
+@pytest.mark.parametrize(
+    ("func", "kwargs", "message"),
+    [
+        ("numbers", {"n_actions": 0}, "n_actions must be an integer >= 1, got 0"),
+        ("sweep", {"n_states": 0}, "n_states must be an integer >= 1, got 0"),
+        ("sweep", {"n_actions": 0}, "n_actions must be an integer >= 1, got 0"),
+        ("sweep", {"horizon": 0}, "horizon must be an integer >= 1, got 0"),
+        ("sweep", {"eps": 1.5}, "eps must lie in [0, 1], got 1.5"),
+        (
+            "sweep",
+            {"concentrations": (0.0,)},
+            "concentrations must be a non-empty tuple of positive numbers, got (0.0,)",
+        ),
+    ],
+)
+def test_more_value_errors(func, kwargs, message):
+    import re
+
+    if func == "numbers":
+        call = lambda: pg.distribution_shift_numbers(**kwargs)  # noqa: E731
+    else:
+        args = {"n_mdps": 2, "n_states": 3, "n_actions": 2, "eps": 0.1, "horizon": 5} | kwargs
+        call = lambda: pg.distribution_shift_sweep(np.random.default_rng(0), **args)  # noqa: E731
+    with pytest.raises(ValueError, match="^" + re.escape(message) + "$"):
+        call()
