@@ -44,6 +44,8 @@ MATH_MODULES = (
     "bounds",
     "_validation",
     "distribution_shift",
+    "estimators",
+    "improvement",
 )
 #: Surviving mutants judged equivalent: "<mutant name>: <one-line reason>" per line.
 EQUIVALENT_MUTANTS = ROOT / "tests" / "equivalent_mutants.txt"

@@ -87,3 +87,20 @@ def test_bench_book_quick_prints_every_row() -> None:
     for case in ("S7 widget update", "S7 precomputed frames (81)"):
         row = [r for r in rows if r.startswith(case)]
         assert len(row) == 1 and row[0].split()[-1] in {"PASS", "FAIL"}, run.stdout
+
+
+def test_bench_cartpole_quick_prints_both_estimators() -> None:
+    """``bench_cartpole.py --quick`` trains briefly and prints steps/s for each estimator."""
+    pytest.importorskip("gymnasium")
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "bench_cartpole.py"), "--quick"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    for estimator in ("full return", "reward to go"):
+        row = [r for r in run.stdout.splitlines() if r.startswith(estimator)]
+        assert len(row) == 1 and " k/s " in row[0], run.stdout
