@@ -301,6 +301,10 @@ def test_render_png_palette_and_full_colour():
         assert a.size == b.size == (100, 50)
         assert a.mode == "RGB" and b.mode == "P"
         assert len(b.getcolors()) <= 16
+    fast = render_png(fig, dpi=50, fast=True)
+    with Image.open(io.BytesIO(full)) as a, Image.open(io.BytesIO(fast)) as b:
+        assert np.array_equal(np.asarray(a), np.asarray(b))  # same pixels, other zlib level
+    assert fast != full
     assert fig.canvas.figure is fig and type(fig.canvas).__name__ == "FigureCanvasBase"
     assert plt.get_fignums() == open_before
     # A transparent figure is composited onto white, not black.

@@ -312,7 +312,9 @@ def toggle(name: str, *, default: bool = False, label: str | None = None) -> Con
     )
 
 
-def render_png(fig: Figure, *, dpi: int = DEFAULT_DPI, colors: int | None = None) -> bytes:
+def render_png(
+    fig: Figure, *, dpi: int = DEFAULT_DPI, colors: int | None = None, fast: bool = False
+) -> bytes:
     """The figure as PNG bytes that depend on nothing but its content.
 
     The figure is drawn by Agg at ``dpi`` (onto white where it is transparent) and
@@ -326,6 +328,9 @@ def render_png(fig: Figure, *, dpi: int = DEFAULT_DPI, colors: int | None = None
     fig : matplotlib.figure.Figure
     dpi : int >= 1
     colors : int in [2, 256], optional
+    fast : bool
+        Light zlib compression (level 1 instead of 8): about five times faster to encode,
+        a larger file. For images that are shown once, as the live widget's.
 
     Raises
     ------
@@ -359,25 +364,28 @@ def render_png(fig: Figure, *, dpi: int = DEFAULT_DPI, colors: int | None = None
     fig.dpi = dpi
     try:
         canvas.draw()
-        pixels = np.array(canvas.buffer_rgba())
+        buffer = canvas.buffer_rgba()
+        rgba = Image.frombuffer(
+            "RGBA", (buffer.shape[1], buffer.shape[0]), buffer, "raw", "RGBA", 0, 1
+        )
+        opaque = bool(np.asarray(buffer)[..., 3].min() == 255)
+        if opaque:  # the usual white figure: drop alpha
+            image = rgba.convert("RGB")
+        else:  # composite a transparent figure onto white
+            image = Image.alpha_composite(Image.new("RGBA", rgba.size, "white"), rgba)
+            image = image.convert("RGB")
     finally:
         fig.dpi = old_dpi
         if canvas is not old_canvas:
             fig.set_canvas(old_canvas)
             canvas.figure = None
-    if pixels[..., 3].min() == 255:  # opaque (the usual white figure): drop alpha
-        image = Image.fromarray(pixels[..., :3])
-    else:  # composite a transparent figure onto white
-        rgba = Image.fromarray(pixels)
-        image = Image.alpha_composite(Image.new("RGBA", rgba.size, "white"), rgba)
-        image = image.convert("RGB")
     if colors is not None:
         image = image.quantize(
             colors=int(colors), method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE
         )
     out = io.BytesIO()
     # zlib level 8: within 5% of the smallest file (level 9) at half the time.
-    image.save(out, format="png", compress_level=8)
+    image.save(out, format="png", compress_level=1 if fast else 8)
     return out.getvalue()
 
 
@@ -498,10 +506,11 @@ class InteractiveFigure:
 
     def render(self, **params: Any) -> bytes:
         """Render ``func`` at any parameter values (on the grid or not), as the live
-        widget does."""
+        widget does: the same drawing as a frame, in full colour and lightly compressed
+        (the image is shown once, so encoding speed matters more than size)."""
         fig = self.func(**self.fixed, **params)
         try:
-            return render_png(fig, dpi=self.dpi, colors=self.colors)
+            return render_png(fig, dpi=self.dpi, colors=None, fast=True)
         finally:
             _release(fig)
 
