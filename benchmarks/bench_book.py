@@ -33,8 +33,12 @@ import execute_notebooks  # noqa: E402 - after the path set-up above
 from _common import fmt_time, format_table  # noqa: E402
 
 CHAPTER_TARGET = 10.0
-#: Chapters with their own target (issue #10: S1 trains CartPole twice, <= 30 s).
-CHAPTER_TARGETS = {"s1_recap_policy_gradients.ipynb": 30.0}
+#: Chapters with their own target. Issue #10: S1 trains CartPole twice, <= 30 s. Issue #7:
+#: rendering S7's precomputed frames may add up to 10 s to the 10 s of issue #3.
+CHAPTER_TARGETS = {
+    "s1_recap_policy_gradients.ipynb": 30.0,
+    "s7_distribution_change_deterministic.ipynb": 20.0,
+}
 BOOK_TARGET = 30.0
 WIDGET_TARGET = 0.100
 #: Rendering the S7 interactive figure's frames adds at most this to the chapter (issue #7).
