@@ -46,6 +46,9 @@ MATH_MODULES = (
     "distribution_shift",
     "estimators",
     "improvement",
+    "performance_difference",
+    "importance_sampling",
+    "surrogate",
 )
 #: Surviving mutants judged equivalent: "<mutant name>: <one-line reason>" per line.
 EQUIVALENT_MUTANTS = ROOT / "tests" / "equivalent_mutants.txt"

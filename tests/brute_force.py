@@ -64,3 +64,30 @@ def no_mistake(P, p0, pi2, actions, T: int) -> tuple[np.ndarray, np.ndarray]:
             if all(acts[k] == actions[states[k]] for k in range(t)):
                 q[t, s] += prob
     return q.sum(axis=1), q
+
+
+def time_indexed_values(P, r, pi, T: int, gamma: float) -> tuple[np.ndarray, np.ndarray]:
+    """``(V[t, s], Q[t, s, a])`` of a horizon-T objective by enumeration from every state.
+
+    ``V[t, s]`` is the expected return of the remaining ``T - t`` steps started in ``s``
+    (a sum over all trajectories of that length), ``Q[t, s, a] = r[s, a] + gamma
+    sum_s' P[s, a, s'] V[t+1, s']`` with ``V[T] = 0``.
+    """
+    S, A = len(P), len(P[0])
+    V = np.zeros((T + 1, S))
+    for t in range(T):
+        for s in range(S):
+            start = np.eye(S)[s]
+            V[t, s] = expected_return(P, r, start, pi, T - t, gamma)
+    Q = np.array(
+        [
+            [[r[s][a] + gamma * np.dot(P[s][a], V[t + 1]) for a in range(A)] for s in range(S)]
+            for t in range(T)
+        ]
+    )
+    return V[:T], Q
+
+
+def trajectory_expectation(P, p0, pi, T: int, g) -> float:
+    """``E[g(states, actions)]`` over every trajectory of length T."""
+    return sum(prob * g(states, actions) for states, actions, prob in trajectories(P, p0, pi, T))

@@ -41,6 +41,17 @@ from pgtheory.evaluation import (
     policy_gradient,
     state_marginals,
 )
+from pgtheory.importance_sampling import (
+    PerStepTerms,
+    action_ratios,
+    check_support,
+    effective_sample_size,
+    importance_weights,
+    ordinary_importance_sampling,
+    per_step_terms,
+    self_normalized_importance_sampling,
+    trajectory_ratios,
+)
 from pgtheory.improvement import (
     PolicyIterationPath,
     TrainingCurve,
@@ -60,6 +71,13 @@ from pgtheory.mdp import (
     tightrope_mdp,
     tightrope_policies,
 )
+from pgtheory.performance_difference import (
+    PDL_PROOF_STEPS,
+    PerformanceDifference,
+    advantage_sums,
+    pdl_proof_lines,
+    performance_difference,
+)
 from pgtheory.policies import (
     deterministic_policy,
     epsilon_close_policy,
@@ -76,6 +94,13 @@ from pgtheory.sampling import (
     reward_to_go,
     sample_trajectories,
 )
+from pgtheory.surrogate import (
+    SurrogatePath,
+    surrogate_advantage,
+    surrogate_advantage_samples,
+    surrogate_gradient,
+    surrogate_path,
+)
 
 __version__ = "0.1.0"
 
@@ -91,23 +116,31 @@ def __getattr__(name: str) -> object:
 
 __all__ = [
     "ESTIMATORS",
+    "PDL_PROOF_STEPS",
     "DistributionShiftExample",
     "DistributionShiftNumbers",
     "DistributionShiftSweep",
     "MixtureCheck",
     "NoMistakeChain",
+    "PerStepTerms",
+    "PerformanceDifference",
     "PolicyIterationPath",
+    "SurrogatePath",
     "TabularMDP",
     "TrainingCurve",
     "Trajectories",
     "ValueFunctions",
+    "action_ratios",
+    "advantage_sums",
     "chain_mdp",
+    "check_support",
     "deterministic_policy",
     "discounted_returns",
     "discounted_visitation",
     "distribution_shift_example",
     "distribution_shift_numbers",
     "distribution_shift_sweep",
+    "effective_sample_size",
     "empirical_marginals",
     "epsilon_close_policy",
     "evaluate",
@@ -115,6 +148,7 @@ __all__ = [
     "gradient_ascent",
     "greedy_policy",
     "gridworld_mdp",
+    "importance_weights",
     "induced_chain",
     "kl_divergence",
     "marginal_l1_distance",
@@ -123,6 +157,10 @@ __all__ = [
     "mixture",
     "mixture_check",
     "no_mistake_chain",
+    "ordinary_importance_sampling",
+    "pdl_proof_lines",
+    "per_step_terms",
+    "performance_difference",
     "policy_gradient",
     "policy_iteration",
     "policy_iteration_path",
@@ -134,12 +172,18 @@ __all__ = [
     "s7_bound",
     "s7_linear_bound",
     "sample_trajectories",
+    "self_normalized_importance_sampling",
     "soft_improvement_step",
     "softmax_policy",
     "state_marginals",
     "step_size_scan",
+    "surrogate_advantage",
+    "surrogate_advantage_samples",
+    "surrogate_gradient",
+    "surrogate_path",
     "tightrope_mdp",
     "tightrope_policies",
+    "trajectory_ratios",
     "tv_distance",
     "uniform_policy",
 ]
