@@ -7,6 +7,7 @@ a live widget is shown, ipywidgets). One module per topic:
   precomputed frames on the static page);
 - :mod:`pgtheory.viz.distribution_shift`: slide S7's picture and interactive figure;
 - :mod:`pgtheory.viz.improvement`: slides S1-S2's learning curves and interactive figures;
+- :mod:`pgtheory.viz.performance_difference`: slide S3's pictures and interactive figure;
 - :mod:`pgtheory.viz.tables`: numbers as HTML tables with math headers.
 """
 
@@ -37,11 +38,20 @@ from pgtheory.viz.interactive import (
     slider,
     toggle,
 )
+from pgtheory.viz.performance_difference import (
+    PDL_STEP_GRID,
+    pdl_example,
+    pdl_step_figure,
+    pdl_step_widget,
+    plot_mc_convergence,
+    plot_pdl_scatter,
+)
 from pgtheory.viz.tables import Table, table
 
 __all__ = [
     "DISTRIBUTION_SHIFT_GRID",
     "DISTRIBUTION_SHIFT_LABELS",
+    "PDL_STEP_GRID",
     "REINFORCE_GRID",
     "STEP_SIZE_GRID",
     "Control",
@@ -53,8 +63,13 @@ __all__ = [
     "dropdown",
     "interactive_figure",
     "learning_curves_figure",
+    "pdl_example",
+    "pdl_step_figure",
+    "pdl_step_widget",
     "plot_distribution_shift",
     "plot_learning_curves",
+    "plot_mc_convergence",
+    "plot_pdl_scatter",
     "reinforce_widget",
     "render_png",
     "slider",

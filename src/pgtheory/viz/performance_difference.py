@@ -1,0 +1,123 @@
+"""Slide S3's pictures: the performance difference lemma, checked exactly and by sampling.
+
+:func:`plot_pdl_scatter` and :func:`plot_mc_convergence` draw given numbers on an ``ax``
+and compute nothing. :func:`pdl_step_figure` is the pure ``params -> Figure`` function of
+the chapter's interactive figure; it calls the tested library
+(:mod:`pgtheory.performance_difference`, :mod:`pgtheory.importance_sampling`).
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from numpy.typing import ArrayLike
+
+import pgtheory as pg
+from pgtheory.viz.interactive import InteractiveFigure, interactive_figure, slider
+
+__all__ = [
+    "PDL_STEP_GRID",
+    "pdl_example",
+    "pdl_step_figure",
+    "pdl_step_widget",
+    "plot_mc_convergence",
+    "plot_pdl_scatter",
+]
+
+#: The static page's grid of :func:`pdl_step_widget`.
+PDL_STEP_GRID = {"distance": (0.3, 1.0, 3.0), "gamma": (0.5, 0.9, 0.95)}
+#: Time steps shown by :func:`pdl_step_figure` (the discounted sums are truncated here).
+PDL_STEP_HORIZON = 60
+
+
+def pdl_example(distance: float = 1.0, gamma: float = 0.9, *, seed: int = 0):
+    """The chapter's example: a random 6-state, 3-action discounted MDP, logits ``theta``
+    and ``theta' = theta + distance * d`` for a fixed random direction ``d``.
+
+    Returns ``(mdp, pi, pi_new)`` (the policies are ``softmax`` of the logits).
+    """
+    rng = np.random.default_rng(seed)
+    mdp = pg.random_mdp(6, 3, rng=rng, gamma=gamma)
+    theta = rng.normal(size=(6, 3))
+    d = rng.normal(size=(6, 3))
+    return mdp, pg.softmax_policy(theta), pg.softmax_policy(theta + distance * d)
+
+
+def plot_pdl_scatter(
+    ax: Axes, lhs: ArrayLike, rhs: ArrayLike, *, label: str, marker: str = "o"
+) -> Axes:
+    """Right side against left side of the lemma, one point per (MDP, pair of policies)."""
+    lhs, rhs = np.asarray(lhs, dtype=float), np.asarray(rhs, dtype=float)
+    ax.scatter(lhs, rhs, s=14, alpha=0.7, marker=marker, label=label)
+    lo, hi = float(min(lhs.min(), rhs.min())), float(max(lhs.max(), rhs.max()))
+    ax.plot([lo, hi], [lo, hi], color="0.3", lw=1, ls="--", zorder=0)
+    ax.set_xlabel(r"$J(\pi') - J(\pi)$")
+    ax.set_ylabel(r"$E_{\tau \sim \pi'}[\sum_t \gamma^t A^{\pi}_t]$")
+    ax.grid(alpha=0.3)
+    return ax
+
+
+def plot_mc_convergence(
+    ax: Axes, n: ArrayLike, estimate: ArrayLike, stderr: ArrayLike, exact: float
+) -> Axes:
+    """Monte Carlo estimates with +-2 standard errors against the number of trajectories."""
+    n = np.asarray(n, dtype=float)
+    estimate, stderr = np.asarray(estimate, dtype=float), np.asarray(stderr, dtype=float)
+    ax.errorbar(n, estimate, yerr=2 * stderr, fmt="o-", capsize=3, label="sampled ± 2 s.e.")
+    ax.axhline(exact, color="0.3", ls="--", lw=1.2, label="exact")
+    ax.set_xscale("log")
+    ax.set_xlabel("trajectories $n$")
+    ax.set_ylabel(r"estimate of $J(\pi') - J(\pi)$")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="best", fontsize=9)
+    return ax
+
+
+def pdl_step_figure(distance: float, gamma: float) -> Figure:
+    """Partial sums over ``t`` of the lemma's right side, against ``J(pi') - J(pi)``."""
+    mdp, pi, pi_new = pdl_example(distance, gamma)
+    lhs, _ = pg.performance_difference(mdp, pi, pi_new)
+    terms = pg.per_step_terms(mdp, pi, pi_new, horizon=PDL_STEP_HORIZON)
+    fig, ax = plt.subplots(figsize=(7.2, 3.6), layout="constrained")
+    t = np.arange(PDL_STEP_HORIZON)
+    ax.bar(t, terms.on_policy, color="C0", alpha=0.45, label=r"term $t$")
+    ax.plot(t, np.cumsum(terms.on_policy), "C1-", lw=2, label="sum of terms up to $t$")
+    ax.axhline(lhs, color="0.2", ls="--", lw=1.2, label=r"$J(\pi') - J(\pi)$")
+    ax.set_xlabel("time step $t$")
+    ax.set_ylabel(r"$E_{s_t, a_t \sim \pi'}[\gamma^t A^{\pi}(s_t, a_t)]$")
+    ax.set_title(f"distance {distance:g}, γ = {gamma:g}: J(π') − J(π) = {lhs:.3f}")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower right" if lhs < 0 else "upper right", fontsize=9)
+    return fig
+
+
+def pdl_step_widget() -> InteractiveFigure:
+    """Slide S3's interactive figure: how far ``theta'`` is from ``theta``, and gamma."""
+    return interactive_figure(
+        pdl_step_figure,
+        [
+            slider(
+                "distance",
+                PDL_STEP_GRID["distance"],
+                default=1.0,
+                label="distance s",
+                fmt="{:g}",
+                live=(0.0, 8.0, 0.1),
+            ),
+            slider(
+                "gamma",
+                PDL_STEP_GRID["gamma"],
+                default=0.9,
+                label="γ",
+                fmt="{:g}",
+                live=(0.0, 0.99, 0.01),
+            ),
+        ],
+        alt=(
+            "Per-time-step terms of the performance difference lemma's right side and their "
+            "running sum, which reaches J(pi') - J(pi) (dashed line), for the chosen "
+            "distance between the policies and discount"
+        ),
+    )

@@ -1,0 +1,82 @@
+"""Tests for pgtheory.viz.performance_difference under Agg: S3's pictures and widget."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+import pgtheory as pg
+from pgtheory import viz
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_plot_pdl_scatter_draws_the_given_points():
+    fig, ax = plt.subplots()
+    try:
+        out = viz.plot_pdl_scatter(ax, [0.0, 1.0], [0.0, 1.0 + 1e-12], label="discounted")
+        assert out is ax
+        offsets = ax.collections[0].get_offsets()
+        np.testing.assert_array_equal(offsets[:, 0], [0.0, 1.0])
+        (diag,) = ax.get_lines()
+        np.testing.assert_allclose(diag.get_xdata(), [0.0, 1.0 + 1e-12])
+        fig.canvas.draw()
+    finally:
+        plt.close(fig)
+
+
+def test_plot_mc_convergence_draws_the_given_numbers():
+    fig, ax = plt.subplots()
+    try:
+        viz.plot_mc_convergence(ax, [10, 100], [0.5, 0.4], [0.1, 0.03], exact=0.42)
+        lines = ax.get_lines()
+        np.testing.assert_array_equal(lines[0].get_ydata(), [0.5, 0.4])
+        assert lines[-1].get_ydata()[0] == 0.42 and ax.get_xscale() == "log"
+        fig.canvas.draw()
+    finally:
+        plt.close(fig)
+
+
+def test_pdl_step_figure_plots_the_library_numbers():
+    fig = viz.pdl_step_figure(1.0, 0.9)
+    try:
+        mdp, pi, pi_new = viz.pdl_example(1.0, 0.9)
+        lhs, rhs = pg.performance_difference(mdp, pi, pi_new)
+        cumsum, line = fig.axes[0].get_lines()
+        terms = pg.per_step_terms(mdp, pi, pi_new, horizon=60)
+        np.testing.assert_allclose(cumsum.get_ydata(), np.cumsum(terms.on_policy), atol=1e-14)
+        assert line.get_ydata()[0] == pytest.approx(lhs, abs=1e-14)
+        # 60 discounted steps reach the lemma's right side to 0.9^60 * max|A| / 0.1.
+        assert cumsum.get_ydata()[-1] == pytest.approx(rhs, abs=1e-2)
+    finally:
+        plt.close(fig)
+
+
+def test_pdl_example_distance_zero_is_the_same_policy():
+    mdp, pi, pi_new = viz.pdl_example(0.0, 0.5)
+    np.testing.assert_array_equal(pi, pi_new)
+    assert mdp.gamma == 0.5 and mdp.n_states == 6 and mdp.n_actions == 3
+
+
+@pytest.fixture(scope="module")
+def widget():
+    return viz.pdl_step_widget()
+
+
+def test_widget_grid(widget):
+    assert widget.grid_size == 9 and len(widget.frames) == 9
+    assert widget.n_bytes < 1_000_000
+
+
+def test_readme_lists_the_s3_figure_with_its_numbers(widget):
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    rows = [r for r in readme.splitlines() if "`pgtheory.viz.pdl_step_widget`" in r]
+    assert len(rows) == 1, rows
+    cells = [c.strip() for c in rows[0].strip("|").split("|")]
+    assert cells[2] == "; ".join(c.describe() for c in widget.controls)
+    assert cells[3:] == [str(widget.grid_size), str(len(widget.frames)), f"{widget.n_bytes:,}"]
