@@ -44,10 +44,15 @@ def plot_learning_curves(
     optimum: float | None = None,
     optimum_label: str = "optimum (policy iteration)",
     xlabel: str = "iteration",
-    ylabel: str = r"$J(\pi)$",
+    ylabel: str | None = None,
     title: str | None = None,
 ) -> Axes:
-    """One line per curve (label -> values per iteration), and the optimum as a dashed line."""
+    """One line per curve (label -> values per iteration), and the optimum as a dashed line.
+
+    ``ylabel`` defaults to the objective, J of pi, in mathtext.
+    """
+    if ylabel is None:
+        ylabel = r"$J(\pi)$"
     for label, values in curves.items():
         values = np.asarray(values, dtype=float)
         ax.plot(np.arange(values.size), values, label=label, lw=1.8)
