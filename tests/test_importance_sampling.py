@@ -59,6 +59,12 @@ def test_effective_sample_size_range_and_scale_invariance(w, c):
     assert pg.effective_sample_size(np.ones(w.size)) == pytest.approx(w.size, rel=1e-15)
 
 
+def test_effective_sample_size_rows_of_very_different_scales():
+    # Each row is normalized by its own largest weight: no row underflows to all zeros.
+    w = np.array([[1e-300, 1e-300, 0.0], [1e300, 1e300, 1e300]])
+    np.testing.assert_allclose(pg.effective_sample_size(w), [2.0, 3.0], rtol=1e-15)
+
+
 def test_self_normalized_is_exact_for_constants_and_stays_in_range():
     rng = np.random.default_rng(2)
     w = rng.exponential(size=(50, 7))
@@ -213,6 +219,12 @@ def test_importance_weights_errors():
         pg.importance_weights(p, q, [0.0])
     with pytest.raises(ValueError, match=full("q[1] is -0.5, expected >= 0")):
         pg.importance_weights(p, [1.5, -0.5], [0])
+    with pytest.raises(ValueError, match=full("q[1] is nan, expected a finite number")):
+        pg.importance_weights(p, [1.0, np.nan], [0])
+    with pytest.raises(
+        ValueError, match=full("q must have 1 dimension(s), got shape (1, 2) (2 dimension(s))")
+    ):
+        pg.importance_weights(p, [q], [0])
 
 
 @pytest.mark.parametrize(
