@@ -55,6 +55,7 @@ def test_pdl_step_figure_plots_the_library_numbers():
         assert cumsum.get_ydata()[-1] == pytest.approx(rhs, abs=1e-2)
     finally:
         plt.close(fig)
+    assert not plt.get_fignums()  # not registered with pyplot: no second inline copy
 
 
 def test_pdl_example_distance_zero_is_the_same_policy():
@@ -80,3 +81,20 @@ def test_readme_lists_the_s3_figure_with_its_numbers(widget):
     cells = [c.strip() for c in rows[0].strip("|").split("|")]
     assert cells[2] == "; ".join(c.describe() for c in widget.controls)
     assert cells[3:] == [str(widget.grid_size), str(len(widget.frames)), f"{widget.n_bytes:,}"]
+
+
+def test_pdl_check_panels_draws_both_panels():
+    fig = viz.pdl_check_panels(
+        {"a": ([0.0, 1.0], [0.0, 1.0]), "b": ([2.0], [2.0])},
+        [10, 100],
+        [1.0, 0.9],
+        [0.2, 0.05],
+        0.95,
+    )
+    try:
+        ax1, ax2 = fig.axes
+        assert len(ax1.collections) == 2
+        assert [t.get_text() for t in ax1.get_legend().get_texts()] == ["a", "b"]
+        assert ax2.get_lines()[-1].get_ydata()[0] == 0.95
+    finally:
+        plt.close(fig)

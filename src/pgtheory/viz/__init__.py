@@ -40,6 +40,7 @@ from pgtheory.viz.interactive import (
 )
 from pgtheory.viz.performance_difference import (
     PDL_STEP_GRID,
+    pdl_check_panels,
     pdl_example,
     pdl_step_figure,
     pdl_step_widget,
@@ -63,6 +64,7 @@ __all__ = [
     "dropdown",
     "interactive_figure",
     "learning_curves_figure",
+    "pdl_check_panels",
     "pdl_example",
     "pdl_step_figure",
     "pdl_step_widget",

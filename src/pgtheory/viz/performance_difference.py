@@ -8,7 +8,6 @@ the chapter's interactive figure; it calls the tested library
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
@@ -19,6 +18,7 @@ from pgtheory.viz.interactive import InteractiveFigure, interactive_figure, slid
 
 __all__ = [
     "PDL_STEP_GRID",
+    "pdl_check_panels",
     "pdl_example",
     "pdl_step_figure",
     "pdl_step_widget",
@@ -75,12 +75,33 @@ def plot_mc_convergence(
     return ax
 
 
+def pdl_check_panels(
+    sweep: dict[str, tuple[ArrayLike, ArrayLike]],
+    n: ArrayLike,
+    estimate: ArrayLike,
+    stderr: ArrayLike,
+    exact: float,
+) -> Figure:
+    """Slide S3's main figure: the exact check (scatter, one marker per setting, ``sweep``
+    maps a setting to its ``(lhs, rhs)`` lists) beside the Monte Carlo convergence."""
+    fig = Figure(figsize=(9, 3.8), layout="constrained")
+    ax1, ax2 = fig.subplots(1, 2)
+    for (setting, (lhs, rhs)), marker in zip(sweep.items(), "os^v", strict=False):
+        plot_pdl_scatter(ax1, lhs, rhs, label=setting, marker=marker)
+    ax1.legend(fontsize=9)
+    ax1.set_title("Exact: both sides on random MDPs")
+    plot_mc_convergence(ax2, n, estimate, stderr, exact)
+    ax2.set_title("Sampled: trajectories of π'")
+    return fig
+
+
 def pdl_step_figure(distance: float, gamma: float) -> Figure:
     """Partial sums over ``t`` of the lemma's right side, against ``J(pi') - J(pi)``."""
     mdp, pi, pi_new = pdl_example(distance, gamma)
     lhs, _ = pg.performance_difference(mdp, pi, pi_new)
     terms = pg.per_step_terms(mdp, pi, pi_new, horizon=PDL_STEP_HORIZON)
-    fig, ax = plt.subplots(figsize=(7.2, 3.6), layout="constrained")
+    fig = Figure(figsize=(7.2, 3.6), layout="constrained")
+    ax = fig.subplots()
     t = np.arange(PDL_STEP_HORIZON)
     ax.bar(t, terms.on_policy, color="C0", alpha=0.45, label=r"term $t$")
     ax.plot(t, np.cumsum(terms.on_policy), "C1-", lw=2, label="sum of terms up to $t$")
