@@ -30,6 +30,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 S1 = "s1_recap_policy_gradients"
 S2 = "s2_pg_as_policy_iteration"
+S3 = "s3_performance_difference"
 S7 = "s7_distribution_change_deterministic"
 
 #: Chapter file (book/<name>.ipynb) -> a query made of its slide heading that the book's
@@ -38,6 +39,7 @@ S7 = "s7_distribution_change_deterministic"
 SEARCH_QUERIES: dict[str, str] = {
     S1: "recap policy gradients",
     S2: "policy iteration",
+    S3: "performance difference lemma",
     S7: "distribution change",
 }
 
