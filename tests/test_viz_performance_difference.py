@@ -98,3 +98,44 @@ def test_pdl_check_panels_draws_both_panels():
         assert ax2.get_lines()[-1].get_ydata()[0] == 0.95
     finally:
         plt.close(fig)
+
+
+def test_plot_proof_lines_draws_one_bar_per_line():
+    fig, ax = plt.subplots()
+    try:
+        viz.plot_proof_lines(ax, [1.0, 1.0, 1.0], title="t")
+        assert [p.get_width() for p in ax.patches] == [1.0, 1.0, 1.0]
+        assert [t.get_text() for t in ax.get_yticklabels()] == ["line 0", "line 1", "line 2"]
+        assert ax.get_title() == "t"
+    finally:
+        plt.close(fig)
+
+
+def test_finite_horizon_numbers_and_figure():
+    T, lhs, time_indexed, stationary = viz.finite_horizon_numbers(0.9, max_horizon=8)
+    np.testing.assert_array_equal(T, np.arange(1, 9))
+    np.testing.assert_allclose(time_indexed, lhs, rtol=0, atol=1e-12)
+    mdp, pi, pi_new = viz.pdl_example(1.0, 0.9)
+    assert lhs[4] == pytest.approx(
+        pg.expected_return(mdp.with_horizon(5), pi_new)
+        - pg.expected_return(mdp.with_horizon(5), pi),
+        abs=1e-12,
+    )
+    # The stationary advantage leaves a boundary term (the slide's erratum).
+    assert np.abs(stationary - lhs).max() > 1e-3
+    fig = viz.horizon_figure(0.9)
+    lines = fig.axes[0].get_lines()
+    _, lhs30, ti30, st30 = viz.finite_horizon_numbers(0.9)
+    np.testing.assert_allclose(lines[1].get_ydata(), ti30, atol=1e-14)
+    np.testing.assert_allclose(lines[0].get_ydata(), lhs30, atol=1e-14)
+    np.testing.assert_allclose(lines[2].get_ydata(), st30, atol=1e-14)
+
+
+def test_readme_lists_the_s4_figure_with_its_numbers():
+    widget = viz.horizon_widget()
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    rows = [r for r in readme.splitlines() if "`pgtheory.viz.horizon_widget`" in r]
+    assert len(rows) == 1, rows
+    cells = [c.strip() for c in rows[0].strip("|").split("|")]
+    assert cells[2] == "; ".join(c.describe() for c in widget.controls)
+    assert cells[3:] == [str(widget.grid_size), str(len(widget.frames)), f"{widget.n_bytes:,}"]

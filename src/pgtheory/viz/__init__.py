@@ -7,7 +7,7 @@ a live widget is shown, ipywidgets). One module per topic:
   precomputed frames on the static page);
 - :mod:`pgtheory.viz.distribution_shift`: slide S7's picture and interactive figure;
 - :mod:`pgtheory.viz.improvement`: slides S1-S2's learning curves and interactive figures;
-- :mod:`pgtheory.viz.performance_difference`: slide S3's pictures and interactive figure;
+- :mod:`pgtheory.viz.performance_difference`: slides S3-S4's pictures and interactive figures;
 - :mod:`pgtheory.viz.tables`: numbers as HTML tables with math headers.
 """
 
@@ -39,19 +39,25 @@ from pgtheory.viz.interactive import (
     toggle,
 )
 from pgtheory.viz.performance_difference import (
+    HORIZON_GRID,
     PDL_STEP_GRID,
+    finite_horizon_numbers,
+    horizon_figure,
+    horizon_widget,
     pdl_check_panels,
     pdl_example,
     pdl_step_figure,
     pdl_step_widget,
     plot_mc_convergence,
     plot_pdl_scatter,
+    plot_proof_lines,
 )
 from pgtheory.viz.tables import Table, table
 
 __all__ = [
     "DISTRIBUTION_SHIFT_GRID",
     "DISTRIBUTION_SHIFT_LABELS",
+    "HORIZON_GRID",
     "PDL_STEP_GRID",
     "REINFORCE_GRID",
     "STEP_SIZE_GRID",
@@ -62,6 +68,9 @@ __all__ = [
     "distribution_shift_panels",
     "distribution_shift_widget",
     "dropdown",
+    "finite_horizon_numbers",
+    "horizon_figure",
+    "horizon_widget",
     "interactive_figure",
     "learning_curves_figure",
     "pdl_check_panels",
@@ -72,6 +81,7 @@ __all__ = [
     "plot_learning_curves",
     "plot_mc_convergence",
     "plot_pdl_scatter",
+    "plot_proof_lines",
     "reinforce_widget",
     "render_png",
     "slider",

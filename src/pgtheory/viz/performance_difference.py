@@ -1,4 +1,4 @@
-"""Slide S3's pictures: the performance difference lemma, checked exactly and by sampling.
+"""Slides S3-S4's pictures: the performance difference lemma, checked exactly and by sampling.
 
 :func:`plot_pdl_scatter` and :func:`plot_mc_convergence` draw given numbers on an ``ax``
 and compute nothing. :func:`pdl_step_figure` is the pure ``params -> Figure`` function of
@@ -17,19 +17,26 @@ import pgtheory as pg
 from pgtheory.viz.interactive import InteractiveFigure, interactive_figure, slider
 
 __all__ = [
+    "HORIZON_GRID",
     "PDL_STEP_GRID",
+    "finite_horizon_numbers",
+    "horizon_figure",
+    "horizon_widget",
     "pdl_check_panels",
     "pdl_example",
     "pdl_step_figure",
     "pdl_step_widget",
     "plot_mc_convergence",
     "plot_pdl_scatter",
+    "plot_proof_lines",
 ]
 
 #: The static page's grid of :func:`pdl_step_widget`.
 PDL_STEP_GRID = {"distance": (0.3, 1.0, 3.0), "gamma": (0.5, 0.9, 0.95)}
 #: Time steps shown by :func:`pdl_step_figure` (the discounted sums are truncated here).
 PDL_STEP_HORIZON = 60
+#: The static page's grid of :func:`horizon_widget`.
+HORIZON_GRID = {"gamma": (0.5, 0.9, 0.99)}
 
 
 def pdl_example(distance: float = 1.0, gamma: float = 0.9, *, seed: int = 0):
@@ -140,5 +147,72 @@ def pdl_step_widget() -> InteractiveFigure:
             "Per-time-step terms of the performance difference lemma's right side and their "
             "running sum, which reaches J(pi') - J(pi) (dashed line), for the chosen "
             "distance between the policies and discount"
+        ),
+    )
+
+
+def plot_proof_lines(ax: Axes, lines: ArrayLike, *, title: str | None = None) -> Axes:
+    """One horizontal bar per line of slide S4's proof (line 0 at the top)."""
+    lines = np.asarray(lines, dtype=float)
+    k = np.arange(lines.size)
+    ax.barh(k, lines, color="C0", alpha=0.7)
+    ax.set_yticks(k, [f"line {i}" for i in k])
+    ax.invert_yaxis()
+    ax.axvline(lines[0], color="0.2", ls="--", lw=1)
+    ax.set_xlabel("value")
+    if title:
+        ax.set_title(title)
+    ax.grid(alpha=0.3, axis="x")
+    return ax
+
+
+def finite_horizon_numbers(
+    gamma: float, *, max_horizon: int = 30, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(T, lhs, time_indexed, stationary)`` for horizons ``T = 1..max_horizon`` on
+    :func:`pdl_example`'s dynamics: ``J(pi') - J(pi)`` with horizon ``T``, the lemma's right
+    side with ``A^pi_t``, and the same sum with the discounted MDP's stationary ``A^pi``."""
+    mdp, pi, pi_new = pdl_example(1.0, gamma, seed=seed)
+    T = np.arange(1, max_horizon + 1)
+    pairs = [pg.performance_difference(mdp.with_horizon(int(h)), pi, pi_new) for h in T]
+    stationary = np.cumsum(pg.per_step_terms(mdp, pi, pi_new, horizon=max_horizon).on_policy)
+    lhs = np.array([p.lhs for p in pairs])
+    return T, lhs, np.array([p.rhs for p in pairs]), stationary
+
+
+def horizon_figure(gamma: float) -> Figure:
+    """Slide S4 with a finite horizon: the time-indexed advantage telescopes, the stationary
+    one leaves a boundary term."""
+    T, lhs, time_indexed, stationary = finite_horizon_numbers(gamma)
+    fig = Figure(figsize=(7.2, 3.6), layout="constrained")
+    ax = fig.subplots()
+    ax.plot(T, lhs, "k-", lw=3, alpha=0.35, label=r"$J(\pi') - J(\pi)$, horizon $T$")
+    ax.plot(T, time_indexed, "C0o", ms=4, label=r"right side with $A^\pi_t$")
+    ax.plot(T, stationary, "C3s-", ms=3, lw=1, label=r"right side with stationary $A^\pi$")
+    ax.set_xlabel("horizon $T$")
+    ax.set_ylabel("value")
+    ax.set_title(f"γ = {gamma:g}")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=9, loc="best")
+    return fig
+
+
+def horizon_widget() -> InteractiveFigure:
+    """Slide S4's interactive figure: the discount of a finite-horizon MDP."""
+    return interactive_figure(
+        horizon_figure,
+        [
+            slider(
+                "gamma",
+                HORIZON_GRID["gamma"],
+                default=0.9,
+                label="γ",
+                fmt="{:g}",
+                live=(0.05, 0.99, 0.01),
+            ),
+        ],
+        alt=(
+            "J(pi') - J(pi) for horizons 1 to 30 with the lemma's right side computed with the "
+            "time-indexed advantage (on the curve) and with a stationary advantage (off it)"
         ),
     )
