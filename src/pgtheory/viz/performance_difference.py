@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 from numpy.typing import ArrayLike
 
 import pgtheory as pg
@@ -159,6 +160,7 @@ def plot_proof_lines(ax: Axes, lines: ArrayLike, *, title: str | None = None) ->
     ax.set_yticks(k, [f"line {i}" for i in k])
     ax.invert_yaxis()
     ax.axvline(lines[0], color="0.2", ls="--", lw=1)
+    ax.xaxis.set_major_locator(MaxNLocator(4))
     ax.set_xlabel("value")
     if title:
         ax.set_title(title)
