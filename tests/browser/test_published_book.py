@@ -31,6 +31,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 S1 = "s1_recap_policy_gradients"
 S2 = "s2_pg_as_policy_iteration"
 S3 = "s3_performance_difference"
+S4 = "s4_pdl_proof"
 S7 = "s7_distribution_change_deterministic"
 
 #: Chapter file (book/<name>.ipynb) -> a query made of its slide heading that the book's
@@ -40,6 +41,7 @@ SEARCH_QUERIES: dict[str, str] = {
     S1: "recap policy gradients",
     S2: "policy iteration",
     S3: "performance difference lemma",
+    S4: "telescoping proof",
     S7: "distribution change",
 }
 
