@@ -139,3 +139,34 @@ def test_readme_lists_the_s4_figure_with_its_numbers():
     cells = [c.strip() for c in rows[0].strip("|").split("|")]
     assert cells[2] == "; ".join(c.describe() for c in widget.controls)
     assert cells[3:] == [str(widget.grid_size), str(len(widget.frames)), f"{widget.n_bytes:,}"]
+
+
+def test_ess_numbers_and_figure():
+    per_step, prefix = viz.ess_numbers(1.0, n=500, horizon=6)
+    assert per_step.shape == prefix.shape == (6,)
+    mdp, pi, pi_new = viz.pdl_example(1.0, 0.9)
+    finite = mdp.with_horizon(6)
+    tr = pg.sample_trajectories(finite, pi, 500, rng=np.random.default_rng(0))
+    w = pg.trajectory_ratios(finite, pi, pi_new, tr)
+    np.testing.assert_allclose(prefix, pg.effective_sample_size(w.T) / 500, rtol=1e-12)
+    assert per_step[0] == pytest.approx(prefix[0], rel=1e-12)  # one ratio at t = 0
+    assert np.all(prefix[1:] <= per_step[1:] + 0.1) and prefix[-1] < prefix[0]
+    # The same policy: every weight is 1, the effective sample size is n.
+    same, same_prefix = viz.ess_numbers(0.0, n=50, horizon=3)
+    np.testing.assert_allclose(same, 1.0, rtol=1e-12)
+    np.testing.assert_allclose(same_prefix, 1.0, rtol=1e-12)
+    fig = viz.ess_figure(1.0)
+    a, b = fig.axes[0].get_lines()
+    ref_a, ref_b = viz.ess_numbers(1.0)
+    np.testing.assert_allclose(a.get_ydata(), ref_a, atol=1e-14)
+    np.testing.assert_allclose(b.get_ydata(), ref_b, atol=1e-14)
+
+
+def test_readme_lists_the_s5_figure_with_its_numbers():
+    widget = viz.ess_widget()
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    rows = [r for r in readme.splitlines() if "`pgtheory.viz.ess_widget`" in r]
+    assert len(rows) == 1, rows
+    cells = [c.strip() for c in rows[0].strip("|").split("|")]
+    assert cells[2] == "; ".join(c.describe() for c in widget.controls)
+    assert cells[3:] == [str(widget.grid_size), str(len(widget.frames)), f"{widget.n_bytes:,}"]

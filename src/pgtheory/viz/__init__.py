@@ -7,7 +7,7 @@ a live widget is shown, ipywidgets). One module per topic:
   precomputed frames on the static page);
 - :mod:`pgtheory.viz.distribution_shift`: slide S7's picture and interactive figure;
 - :mod:`pgtheory.viz.improvement`: slides S1-S2's learning curves and interactive figures;
-- :mod:`pgtheory.viz.performance_difference`: slides S3-S4's pictures and interactive figures;
+- :mod:`pgtheory.viz.performance_difference`: slides S3-S5's pictures and interactive figures;
 - :mod:`pgtheory.viz.tables`: numbers as HTML tables with math headers.
 """
 
@@ -39,8 +39,12 @@ from pgtheory.viz.interactive import (
     toggle,
 )
 from pgtheory.viz.performance_difference import (
+    ESS_GRID,
     HORIZON_GRID,
     PDL_STEP_GRID,
+    ess_figure,
+    ess_numbers,
+    ess_widget,
     finite_horizon_numbers,
     horizon_figure,
     horizon_widget,
@@ -57,6 +61,7 @@ from pgtheory.viz.tables import Table, table
 __all__ = [
     "DISTRIBUTION_SHIFT_GRID",
     "DISTRIBUTION_SHIFT_LABELS",
+    "ESS_GRID",
     "HORIZON_GRID",
     "PDL_STEP_GRID",
     "REINFORCE_GRID",
@@ -68,6 +73,9 @@ __all__ = [
     "distribution_shift_panels",
     "distribution_shift_widget",
     "dropdown",
+    "ess_figure",
+    "ess_numbers",
+    "ess_widget",
     "finite_horizon_numbers",
     "horizon_figure",
     "horizon_widget",

@@ -1,4 +1,5 @@
-"""Slides S3-S4's pictures: the performance difference lemma, checked exactly and by sampling.
+"""Slides S3-S5's pictures: the performance difference lemma, checked exactly and by sampling,
+and importance sampling's effective sample size.
 
 :func:`plot_pdl_scatter` and :func:`plot_mc_convergence` draw given numbers on an ``ax``
 and compute nothing. :func:`pdl_step_figure` is the pure ``params -> Figure`` function of
@@ -18,8 +19,12 @@ import pgtheory as pg
 from pgtheory.viz.interactive import InteractiveFigure, interactive_figure, slider
 
 __all__ = [
+    "ESS_GRID",
     "HORIZON_GRID",
     "PDL_STEP_GRID",
+    "ess_figure",
+    "ess_numbers",
+    "ess_widget",
     "finite_horizon_numbers",
     "horizon_figure",
     "horizon_widget",
@@ -36,6 +41,8 @@ __all__ = [
 PDL_STEP_GRID = {"distance": (0.3, 1.0, 3.0), "gamma": (0.5, 0.9, 0.95)}
 #: Time steps shown by :func:`pdl_step_figure` (the discounted sums are truncated here).
 PDL_STEP_HORIZON = 60
+#: The static page's grid of :func:`ess_widget`.
+ESS_GRID = {"distance": (0.3, 1.0, 3.0)}
 #: The static page's grid of :func:`horizon_widget`.
 HORIZON_GRID = {"gamma": (0.5, 0.9, 0.99)}
 
@@ -216,5 +223,62 @@ def horizon_widget() -> InteractiveFigure:
         alt=(
             "J(pi') - J(pi) for horizons 1 to 30 with the lemma's right side computed with the "
             "time-indexed advantage (on the curve) and with a stationary advantage (off it)"
+        ),
+    )
+
+
+def ess_numbers(
+    distance: float, *, n: int = 2000, horizon: int = 20, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Kish effective sample size over ``n`` trajectories of ``pi`` (chapter 3's example
+    with horizon ``horizon``), as a fraction of ``n``, at each time ``t``: of the
+    per-time-step ratios ``pi'(a_t|s_t)/pi(a_t|s_t)`` (slide S5's rewrite) and of the
+    whole-prefix products up to ``t`` (importance sampling of trajectories).
+
+    Returns ``(per_step, prefix)``, each of shape (horizon,).
+    """
+    mdp, pi, pi_new = pdl_example(distance, 0.9)
+    finite = mdp.with_horizon(horizon)
+    tr = pg.sample_trajectories(finite, pi, n, rng=np.random.default_rng(seed))
+    per_step = pg.effective_sample_size(pg.action_ratios(finite, pi, pi_new, tr).T) / n
+    prefix = pg.effective_sample_size(pg.trajectory_ratios(finite, pi, pi_new, tr).T) / n
+    return per_step, prefix
+
+
+def ess_figure(distance: float) -> Figure:
+    """Slide S5's interactive figure: effective sample size per time step, per-step
+    ratios against whole-trajectory (prefix) products."""
+    per_step, prefix = ess_numbers(distance)
+    t = np.arange(per_step.size)
+    fig = Figure(figsize=(7.2, 3.6), layout="constrained")
+    ax = fig.subplots()
+    ax.plot(t, per_step, "C0o-", ms=4, label=r"per-step ratio $\pi'/\pi$ at $t$")
+    ax.plot(t, prefix, "C3s-", ms=4, label=r"product of ratios up to $t$")
+    ax.set_ylim(0, 1.05)
+    ax.set_xlabel("time step $t$")
+    ax.set_ylabel("effective sample size / n")
+    ax.set_title(f"distance {distance:g}")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=9, loc="best")
+    return fig
+
+
+def ess_widget() -> InteractiveFigure:
+    """Slide S5's interactive figure: the distance between the two policies."""
+    return interactive_figure(
+        ess_figure,
+        [
+            slider(
+                "distance",
+                ESS_GRID["distance"],
+                default=1.0,
+                label="distance s",
+                fmt="{:g}",
+                live=(0.0, 5.0, 0.1),
+            ),
+        ],
+        alt=(
+            "Effective sample size as a fraction of the number of trajectories at each time "
+            "step, for per-step importance ratios and for products of ratios up to that step"
         ),
     )
