@@ -32,6 +32,7 @@ S1 = "s1_recap_policy_gradients"
 S2 = "s2_pg_as_policy_iteration"
 S3 = "s3_performance_difference"
 S4 = "s4_pdl_proof"
+S5 = "s5_importance_sampling"
 S7 = "s7_distribution_change_deterministic"
 
 #: Chapter file (book/<name>.ipynb) -> a query made of its slide heading that the book's
@@ -42,6 +43,7 @@ SEARCH_QUERIES: dict[str, str] = {
     S2: "policy iteration",
     S3: "performance difference lemma",
     S4: "telescoping proof",
+    S5: "importance sampling",
     S7: "distribution change",
 }
 
