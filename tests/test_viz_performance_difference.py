@@ -170,3 +170,29 @@ def test_readme_lists_the_s5_figure_with_its_numbers():
     cells = [c.strip() for c in rows[0].strip("|").split("|")]
     assert cells[2] == "; ".join(c.describe() for c in widget.controls)
     assert cells[3:] == [str(widget.grid_size), str(len(widget.frames)), f"{widget.n_bytes:,}"]
+
+
+def test_mismatch_figure_plots_the_library_path():
+    mdp, theta, d = viz.mismatch_example(1)
+    assert mdp.n_states == 6 and theta.shape == d.shape == (6, 3)
+    assert not np.allclose(d, viz.mismatch_example(0)[2])
+    fig = viz.mismatch_figure(1.0, 1)
+    try:
+        improvement, surrogate = fig.axes[0].get_lines()
+        path = pg.surrogate_path(mdp, theta, d, np.linspace(-1.0, 1.0, 41))
+        np.testing.assert_allclose(improvement.get_ydata(), path.improvement, atol=1e-14)
+        np.testing.assert_allclose(surrogate.get_ydata(), path.surrogate, atol=1e-14)
+        (gap,) = fig.axes[1].get_lines()
+        assert len(gap.get_xdata()) == 40  # s = 0 (TV = 0) is left out of the log axes
+    finally:
+        plt.close(fig)
+
+
+def test_readme_lists_the_s6_figure_with_its_numbers():
+    widget = viz.mismatch_widget()
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    rows = [r for r in readme.splitlines() if "`pgtheory.viz.mismatch_widget`" in r]
+    assert len(rows) == 1, rows
+    cells = [c.strip() for c in rows[0].strip("|").split("|")]
+    assert cells[2] == "; ".join(c.describe() for c in widget.controls)
+    assert cells[3:] == [str(widget.grid_size), str(len(widget.frames)), f"{widget.n_bytes:,}"]

@@ -7,7 +7,7 @@ a live widget is shown, ipywidgets). One module per topic:
   precomputed frames on the static page);
 - :mod:`pgtheory.viz.distribution_shift`: slide S7's picture and interactive figure;
 - :mod:`pgtheory.viz.improvement`: slides S1-S2's learning curves and interactive figures;
-- :mod:`pgtheory.viz.performance_difference`: slides S3-S5's pictures and interactive figures;
+- :mod:`pgtheory.viz.performance_difference`: slides S3-S6's pictures and interactive figures;
 - :mod:`pgtheory.viz.tables`: numbers as HTML tables with math headers.
 """
 
@@ -41,6 +41,7 @@ from pgtheory.viz.interactive import (
 from pgtheory.viz.performance_difference import (
     ESS_GRID,
     HORIZON_GRID,
+    MISMATCH_GRID,
     PDL_STEP_GRID,
     ess_figure,
     ess_numbers,
@@ -48,6 +49,9 @@ from pgtheory.viz.performance_difference import (
     finite_horizon_numbers,
     horizon_figure,
     horizon_widget,
+    mismatch_example,
+    mismatch_figure,
+    mismatch_widget,
     pdl_check_panels,
     pdl_example,
     pdl_step_figure,
@@ -63,6 +67,7 @@ __all__ = [
     "DISTRIBUTION_SHIFT_LABELS",
     "ESS_GRID",
     "HORIZON_GRID",
+    "MISMATCH_GRID",
     "PDL_STEP_GRID",
     "REINFORCE_GRID",
     "STEP_SIZE_GRID",
@@ -81,6 +86,9 @@ __all__ = [
     "horizon_widget",
     "interactive_figure",
     "learning_curves_figure",
+    "mismatch_example",
+    "mismatch_figure",
+    "mismatch_widget",
     "pdl_check_panels",
     "pdl_example",
     "pdl_step_figure",

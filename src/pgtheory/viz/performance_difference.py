@@ -1,5 +1,5 @@
-"""Slides S3-S5's pictures: the performance difference lemma, checked exactly and by sampling,
-and importance sampling's effective sample size.
+"""Slides S3-S6's pictures: the performance difference lemma, checked exactly and by sampling,
+importance sampling's effective sample size, and the surrogate's distribution mismatch.
 
 :func:`plot_pdl_scatter` and :func:`plot_mc_convergence` draw given numbers on an ``ax``
 and compute nothing. :func:`pdl_step_figure` is the pure ``params -> Figure`` function of
@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import MaxNLocator, NullFormatter
 from numpy.typing import ArrayLike
 
 import pgtheory as pg
@@ -21,6 +21,7 @@ from pgtheory.viz.interactive import InteractiveFigure, interactive_figure, slid
 __all__ = [
     "ESS_GRID",
     "HORIZON_GRID",
+    "MISMATCH_GRID",
     "PDL_STEP_GRID",
     "ess_figure",
     "ess_numbers",
@@ -28,6 +29,9 @@ __all__ = [
     "finite_horizon_numbers",
     "horizon_figure",
     "horizon_widget",
+    "mismatch_example",
+    "mismatch_figure",
+    "mismatch_widget",
     "pdl_check_panels",
     "pdl_example",
     "pdl_step_figure",
@@ -41,6 +45,8 @@ __all__ = [
 PDL_STEP_GRID = {"distance": (0.3, 1.0, 3.0), "gamma": (0.5, 0.9, 0.95)}
 #: Time steps shown by :func:`pdl_step_figure` (the discounted sums are truncated here).
 PDL_STEP_HORIZON = 60
+#: The static page's grid of :func:`mismatch_widget`.
+MISMATCH_GRID = {"step": (0.5, 1.0, 2.0, 4.0), "seed": (0, 1)}
 #: The static page's grid of :func:`ess_widget`.
 ESS_GRID = {"distance": (0.3, 1.0, 3.0)}
 #: The static page's grid of :func:`horizon_widget`.
@@ -280,5 +286,71 @@ def ess_widget() -> InteractiveFigure:
         alt=(
             "Effective sample size as a fraction of the number of trajectories at each time "
             "step, for per-step importance ratios and for products of ratios up to that step"
+        ),
+    )
+
+
+def mismatch_example(seed: int = 0):
+    """Slide S6's example: chapter 3's MDP and logits ``theta`` (``pdl_example``'s seed 0)
+    and a random direction ``d`` drawn with ``seed``. Returns ``(mdp, theta, d)``."""
+    rng = np.random.default_rng(0)
+    mdp = pg.random_mdp(6, 3, rng=rng, gamma=0.9)
+    theta = rng.normal(size=(6, 3))
+    d = np.random.default_rng(100 + seed).normal(size=(6, 3))
+    return mdp, theta, d
+
+
+def mismatch_figure(step: float, seed: int) -> Figure:
+    """``J(theta + s d) - J(theta)`` against ``A_bar(theta + s d)`` for ``|s| <= step``
+    (left), and their gap against the largest per-state TV between the policies (right)."""
+    mdp, theta, d = mismatch_example(seed)
+    steps = np.linspace(-step, step, 41)
+    path = pg.surrogate_path(mdp, theta, d, steps)
+    fig = Figure(figsize=(9, 3.6), layout="constrained")
+    ax1, ax2 = fig.subplots(1, 2)
+    ax1.plot(steps, path.improvement, "k-", lw=2, label=r"$J(\theta') - J(\theta)$")
+    ax1.plot(steps, path.surrogate, "C1--", lw=2, label=r"$\bar A(\theta')$")
+    ax1.set_xlabel(r"step $s$ ($\theta' = \theta + s\,d$)")
+    ax1.set_ylabel("value")
+    ax1.set_title(f"direction seed {seed}")
+    ax1.grid(alpha=0.3)
+    ax1.legend(fontsize=9, loc="best")
+    keep = path.max_tv > 0
+    ax2.plot(
+        path.max_tv[keep],
+        np.abs(path.improvement - path.surrogate)[keep],
+        "C3o",
+        ms=4,
+    )
+    ax2.set_xscale("log")
+    ax2.set_yscale("log")
+    ax2.xaxis.set_minor_formatter(NullFormatter())
+    ax2.set_xlabel(r"$\max_s \mathrm{TV}(\pi(\cdot|s), \pi'(\cdot|s))$")
+    ax2.set_ylabel(r"$|J(\theta') - J(\theta) - \bar A(\theta')|$")
+    ax2.set_title("the gap grows like TV squared")
+    ax2.grid(alpha=0.3, which="both")
+    return fig
+
+
+def mismatch_widget() -> InteractiveFigure:
+    """Slide S6's interactive figure: the step ``s`` and the direction's seed."""
+    return interactive_figure(
+        mismatch_figure,
+        [
+            slider(
+                "step",
+                MISMATCH_GRID["step"],
+                default=2.0,
+                label="largest step s",
+                fmt="{:g}",
+                live=(0.1, 8.0, 0.1),
+            ),
+            slider("seed", MISMATCH_GRID["seed"], default=0, label="direction seed", fmt="{:d}"),
+        ],
+        alt=(
+            "Left: J(theta') - J(theta) and the surrogate A_bar(theta') along a line "
+            "theta' = theta + s d; they touch at s = 0 and separate as |s| grows. Right: "
+            "the gap between them against the largest total variation between the policies, "
+            "on log-log axes"
         ),
     )
