@@ -33,6 +33,7 @@ S2 = "s2_pg_as_policy_iteration"
 S3 = "s3_performance_difference"
 S4 = "s4_pdl_proof"
 S5 = "s5_importance_sampling"
+S6 = "s6_distribution_mismatch"
 S7 = "s7_distribution_change_deterministic"
 
 #: Chapter file (book/<name>.ipynb) -> a query made of its slide heading that the book's
@@ -44,6 +45,7 @@ SEARCH_QUERIES: dict[str, str] = {
     S3: "performance difference lemma",
     S4: "telescoping proof",
     S5: "importance sampling",
+    S6: "distribution mismatch",
     S7: "distribution change",
 }
 
