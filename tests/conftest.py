@@ -16,8 +16,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# Property tests: random exploration on a developer's machine, the same examples every run
+# in CI (CI=true, as `.ci/run` is called), so that a submission's result is reproducible.
+# Choose one explicitly with HYPOTHESIS_PROFILE=explore or HYPOTHESIS_PROFILE=ci.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+settings.register_profile("explore", print_blob=True)
+settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "explore")
+)
 #: The venv's jupyter-book, next to the running interpreter.
 JUPYTER_BOOK = Path(sys.executable).parent / "jupyter-book"
 #: Seconds allowed for one full build of the book.
