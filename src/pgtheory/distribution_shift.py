@@ -24,7 +24,7 @@ from pgtheory.bounds import (
     s7_linear_bound,
 )
 from pgtheory.mdp import TabularMDP, random_mdp, tightrope_mdp, tightrope_policies
-from pgtheory.policies import epsilon_close_policy
+from pgtheory.policies import deterministic_policy, epsilon_close_policy
 
 __all__ = [
     "DISTRIBUTION_SHIFT_DEFAULTS",
@@ -201,8 +201,7 @@ def _example(eps: float, mdp: str, seed: int, S: int, A: int) -> DistributionShi
         model = random_mdp(S, A, rng=rng, concentration=RANDOM_MDP_CONCENTRATION)
         actions = rng.integers(A, size=S)
         pi2 = epsilon_close_policy(actions, A, eps, rng=rng, state_dependent=False)
-        pi = np.zeros((S, A))
-        pi[np.arange(S), actions] = 1.0
+        pi = deterministic_policy(actions, A)
     return DistributionShiftExample(mdp=model, actions=actions, pi=pi, pi_prime=pi2)
 
 
@@ -299,8 +298,7 @@ def distribution_shift_sweep(
         pi2 = epsilon_close_policy(
             actions, A, eps, rng=rng, state_dependent=bool(state_dependent[k])
         )
-        pi = np.zeros((S, A))
-        pi[np.arange(S), actions] = 1.0
+        pi = deterministic_policy(actions, A)
         eps_k = max_mistake_probability(actions, pi2)
         exact = marginal_l1_distance(model, pi, pi2, horizon=T)
         bound = s7_bound(eps_k, t)
