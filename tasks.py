@@ -49,6 +49,7 @@ MATH_MODULES = (
     "performance_difference",
     "importance_sampling",
     "surrogate",
+    "natural_gradient",
 )
 #: Surviving mutants judged equivalent: "<mutant name>: <one-line reason>" per line.
 EQUIVALENT_MUTANTS = ROOT / "tests" / "equivalent_mutants.txt"

@@ -1,0 +1,187 @@
+"""The natural policy gradient step that follows slide S9 (tabular softmax policies).
+
+Maximizing the linearized surrogate ``g^T dtheta`` subject to the quadratic model of the
+average KL divergence, ``1/2 dtheta^T F dtheta <= delta``, gives the natural gradient step
+(Kakade 2001; Schulman et al. 2015, Sec. 6 and App. C)::
+
+    dtheta = alpha F^-1 g,        alpha = sqrt(2 delta / (g^T F^-1 g)).
+
+Conventions.
+
+- ``theta`` has shape (S, A) and ``pi = softmax(theta)`` (:func:`pgtheory.softmax_policy`);
+  vectors and matrices over parameters use the row-major flattening ``i = s * A + a``.
+- ``g = dJ/dtheta`` is the exact gradient of the unnormalized return
+  (:func:`pgtheory.policy_gradient`).
+- ``F`` is the Fisher information of the policy averaged over the normalized discounted
+  visitation ``d = d^pi`` (:func:`pgtheory.discounted_visitation`)::
+
+      F = sum_s d(s) sum_a pi(a|s) grad log pi(a|s) grad log pi(a|s)^T,
+
+  so that ``1/2 dtheta^T F dtheta`` is the second-order expansion of the average KL
+  divergence ``sum_s d(s) KL(pi(.|s) || pi_new(.|s))`` (:func:`average_kl`). For the
+  tabular softmax, ``F`` is block diagonal with blocks ``d(s) (diag(pi_s) - pi_s pi_s^T)``,
+  singular along ``theta[s, :] + c`` (which does not change the policy) and in states with
+  ``d(s) = 0``: ``F^-1`` is the Moore-Penrose pseudo-inverse, i.e. the step of smallest norm.
+  In the discounted case the natural gradient is then the advantage itself,
+  ``F^-1 g = A / (1 - gamma)`` centred in each state (Kakade 2001, Theorem 1, tabular case).
+
+The slide's lecture continues with this step; some transcriptions of it drop the inverse
+and write ``alpha = sqrt(2 delta / (g^T F g))`` (the book's errata page, item 6):
+``form="no_inverse"`` reproduces that step size so that its quadratic KL,
+``delta (g^T F^-1 g) / (g^T F g)``, can be compared with ``delta``.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from pgtheory._validation import check_policy, check_real
+from pgtheory.estimators import _check_theta
+from pgtheory.evaluation import _mdp_policy, _visitation, policy_gradient
+from pgtheory.mdp import TabularMDP, _as_mdp
+from pgtheory.policies import kl_divergence, softmax_policy
+
+__all__ = [
+    "NaturalGradientStep",
+    "average_kl",
+    "fisher_matrix",
+    "natural_gradient_step",
+]
+
+#: Relative cut-off of :func:`numpy.linalg.pinv` for the singular Fisher matrix.
+PINV_RTOL = 1e-10
+
+STEP_FORMS = ("inverse", "no_inverse")
+
+#: A gradient below this times ``1 + max|r| * sum_t gamma^t`` is rounding noise: no step.
+STATIONARY_RTOL = 1e-12
+
+
+def _horizon(mdp: TabularMDP) -> float:
+    """``sum_t gamma^t``: the largest return per unit of reward."""
+    if mdp.horizon is None:
+        return 1.0 / (1.0 - mdp.gamma)
+    return float(np.sum(mdp.gamma ** np.arange(mdp.horizon)))
+
+
+def _fisher(pi: NDArray[np.float64], d: NDArray[np.float64]) -> NDArray[np.float64]:
+    S, A = pi.shape
+    F = np.zeros((S * A, S * A))
+    for s in range(S):
+        block = d[s] * (np.diag(pi[s]) - np.outer(pi[s], pi[s]))
+        F[s * A : (s + 1) * A, s * A : (s + 1) * A] = block
+    return F
+
+
+def fisher_matrix(mdp: TabularMDP, theta: ArrayLike) -> NDArray[np.float64]:
+    """Fisher information ``F`` of ``pi = softmax(theta)`` under ``d^pi``, shape (S*A, S*A).
+
+    ``F[i, j] = sum_s d(s) sum_a pi(a|s) dlog pi(a|s)/dtheta_i dlog pi(a|s)/dtheta_j`` with
+    ``i = s * A + a`` and ``d`` the normalized discounted visitation of ``pi``; for the
+    softmax, ``dlog pi(a|s)/dtheta[s', b] = 1{s = s'} (1{a = b} - pi(b|s))``.
+
+    Parameters
+    ----------
+    mdp : TabularMDP
+        Discounted or finite horizon (``d`` as in :func:`pgtheory.discounted_visitation`).
+    theta : array_like, shape (S, A)
+        Finite logits.
+
+    Returns
+    -------
+    ndarray, shape (S*A, S*A)
+        Symmetric positive semi-definite, block diagonal by state.
+    """
+    mdp = _as_mdp(mdp)
+    pi = softmax_policy(_check_theta(mdp, theta))
+    return _fisher(pi, _visitation(mdp, pi))
+
+
+def average_kl(mdp: TabularMDP, pi: ArrayLike, pi_new: ArrayLike) -> float:
+    """``sum_s d^pi(s) KL(pi(.|s) || pi_new(.|s))``: TRPO's average KL (Schulman et al. 2015).
+
+    ``d^pi`` is the normalized discounted visitation of the *old* policy ``pi``. Infinite
+    when ``pi_new`` puts zero mass on an action that ``pi`` takes in a visited state.
+    """
+    mdp, pi = _mdp_policy(mdp, pi)
+    pi_new = check_policy(pi_new, "pi_new", mdp.n_states, mdp.n_actions)
+    d = _visitation(mdp, pi)
+    kl = kl_divergence(pi, pi_new)
+    visited = d > 0
+    return float(d[visited] @ kl[visited])
+
+
+class NaturalGradientStep(NamedTuple):
+    """One natural gradient step (see :func:`natural_gradient_step`); arrays are (S, A)."""
+
+    #: ``g = dJ/dtheta``.
+    gradient: NDArray[np.float64]
+    #: ``F^-1 g`` (pseudo-inverse: the solution of least norm).
+    direction: NDArray[np.float64]
+    #: ``alpha``, by the rule of ``form``; 0 at a stationary point (``g = 0`` up to rounding).
+    step_size: float
+    #: ``alpha F^-1 g``: add it to ``theta``.
+    step: NDArray[np.float64]
+    #: ``1/2 step^T F step``, the quadratic model of the average KL after the step.
+    quadratic_kl: float
+    #: ``g^T F^-1 g``.
+    gFinv_g: float
+    #: ``g^T F g``.
+    gF_g: float
+
+
+def natural_gradient_step(
+    mdp: TabularMDP, theta: ArrayLike, delta: float, *, form: str = "inverse"
+) -> NaturalGradientStep:
+    """The natural gradient step of size ``delta`` (in average KL) from ``theta``.
+
+    ``step = alpha F^-1 g`` with ``alpha = sqrt(2 delta / (g^T F^-1 g))`` (``form="inverse"``),
+    so that the quadratic model of the average KL, ``1/2 step^T F step``, equals ``delta``.
+    ``form="no_inverse"`` uses ``alpha = sqrt(2 delta / (g^T F g))`` instead, the step size
+    of transcriptions that drop the inverse (the book's errata page, item 6); its quadratic
+    KL is ``delta (g^T F^-1 g) / (g^T F g)``.
+
+    Parameters
+    ----------
+    mdp : TabularMDP
+    theta : array_like, shape (S, A)
+    delta : float
+        The KL radius, ``> 0``.
+    form : {"inverse", "no_inverse"}
+
+    Returns
+    -------
+    NaturalGradientStep
+        At a stationary point (``max |g|`` at most ``STATIONARY_RTOL`` times
+        ``1 + max|r| sum_t gamma^t``, i.e. rounding noise) the step is zero and ``step_size`` 0.
+    """
+    mdp = _as_mdp(mdp)
+    theta = _check_theta(mdp, theta)
+    delta = check_real(delta, "delta")
+    if delta <= 0:
+        raise ValueError(f"delta must be > 0, got {delta!r}")
+    if form not in STEP_FORMS:
+        raise ValueError(f"form must be one of {STEP_FORMS}, got {form!r}")
+    pi = softmax_policy(theta)
+    F = _fisher(pi, _visitation(mdp, pi))
+    g = policy_gradient(mdp, theta).ravel()
+    direction = np.linalg.pinv(F, rtol=PINV_RTOL, hermitian=True) @ g
+    gFinv_g = float(g @ direction)
+    gF_g = float(g @ F @ g)
+    norm = gFinv_g if form == "inverse" else gF_g
+    stationary = np.abs(g).max() <= STATIONARY_RTOL * (1.0 + np.abs(mdp.r).max() * _horizon(mdp))
+    alpha = 0.0 if stationary or norm <= 0 else float(np.sqrt(2.0 * delta / norm))
+    step = alpha * direction
+    shape = theta.shape
+    return NaturalGradientStep(
+        gradient=g.reshape(shape),
+        direction=direction.reshape(shape),
+        step_size=alpha,
+        step=step.reshape(shape),
+        quadratic_kl=float(0.5 * step @ F @ step),
+        gFinv_g=gFinv_g,
+        gF_g=gF_g,
+    )

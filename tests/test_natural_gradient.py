@@ -1,0 +1,221 @@
+"""Tests for pgtheory.natural_gradient (the step after slide S9; Kakade 2001; TRPO App. C)."""
+
+import re
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from test_performance_difference import pdl_cases
+
+import pgtheory as pg
+
+
+def full(message: str) -> str:
+    return f"^{re.escape(message)}$"
+
+
+@st.composite
+def theta_cases(draw):
+    """A random MDP (S, A, T >= 2; dense, sparse or deterministic; discounted or finite
+    horizon) and a logit table with moderate spread."""
+    mdp, _, _ = draw(pdl_cases())
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    return mdp, rng.normal(scale=1.5, size=(mdp.n_states, mdp.n_actions))
+
+
+def visitation_by_power_series(mdp, pi):
+    """Normalized discounted visitation by propagating the marginals (no linear solve)."""
+    P_pi = np.einsum("sa,sat->st", pi, mdp.P)
+    p = mdp.p0.copy()
+    T = mdp.horizon if mdp.horizon is not None else 20_000
+    total, norm, w = np.zeros(mdp.n_states), 0.0, 1.0
+    for _ in range(T):
+        total += w * p
+        norm += w
+        p = p @ P_pi
+        w *= mdp.gamma
+        if w < 1e-300:
+            break
+    return total / norm
+
+
+def kl_rows(pi, pi_new):
+    return np.sum(pi * (np.log(pi) - np.log(pi_new)), axis=1)
+
+
+def softmax(theta):
+    e = np.exp(theta - theta.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def average_kl_reference(mdp, theta, theta_new):
+    pi = softmax(theta)
+    d = visitation_by_power_series(mdp, pi)
+    return float(d @ kl_rows(pi, softmax(theta_new)))
+
+
+@given(theta_cases())
+@settings(max_examples=40, deadline=None)
+def test_fisher_is_the_hessian_of_the_average_kl(case):
+    mdp, theta = case
+    F = pg.fisher_matrix(mdp, theta)
+    n = theta.size
+    # Central second differences of theta' -> sum_s d(s) KL(pi_theta || pi_theta').
+    h = 1e-4
+    H = np.zeros((n, n))
+    for i in range(n):
+        for j in range(n):
+            ei = np.zeros(n)
+            ej = np.zeros(n)
+            ei[i] = h
+            ej[j] = h
+
+            def f(x):
+                return average_kl_reference(mdp, theta, theta + x.reshape(theta.shape))
+
+            H[i, j] = (f(ei + ej) - f(ei - ej) - f(ej - ei) + f(-ei - ej)) / (4 * h * h)
+    np.testing.assert_allclose(F, H, atol=2e-6)
+    np.testing.assert_allclose(F, F.T, atol=0)
+    assert np.linalg.eigvalsh(F).min() >= -1e-12
+
+
+def test_fisher_values_on_a_two_state_example():
+    # One absorbing state visited forever, one never visited: d = (1, 0), so F is the
+    # first state's block diag(pi) - pi pi^T with pi = (0.2, 0.8), and zeros elsewhere.
+    P = np.zeros((2, 2, 2))
+    P[:, :, 0] = 1.0
+    mdp = pg.TabularMDP(P, np.zeros((2, 2)), np.array([1.0, 0.0]), gamma=0.5)
+    theta = np.array([[0.0, np.log(4.0)], [0.3, -0.2]])
+    expected = np.zeros((4, 4))
+    expected[:2, :2] = [[0.16, -0.16], [-0.16, 0.16]]
+    np.testing.assert_allclose(pg.fisher_matrix(mdp, theta), expected, atol=1e-15)
+
+
+@given(theta_cases())
+@settings(max_examples=100, deadline=None)
+def test_natural_gradient_is_the_centred_advantage(case):
+    """Kakade (2001), Theorem 1, tabular softmax: F^-1 g = A / (1 - gamma), up to a constant
+    per state; the pseudo-inverse picks the constant that centres each row."""
+    mdp, theta = case
+    if mdp.horizon is not None:
+        mdp = mdp.with_horizon(None, gamma=min(mdp.gamma, 0.95))
+    pi = softmax(theta)
+    # The Q-values by value iteration (no linear solve), then A = Q - V.
+    Q = np.zeros_like(pi)
+    for _ in range(2000):
+        V = np.sum(pi * Q, axis=1)
+        Q = mdp.r + mdp.gamma * mdp.P @ V
+    A = Q - np.sum(pi * Q, axis=1, keepdims=True)
+    expected = (A - A.mean(axis=1, keepdims=True)) / (1 - mdp.gamma)
+    step = pg.natural_gradient_step(mdp, theta, 0.01)
+    scale = 1 + np.abs(expected).max()
+    np.testing.assert_allclose(step.direction, expected, atol=1e-7 * scale)
+
+
+@given(theta_cases(), st.floats(1e-4, 0.5))
+@settings(max_examples=100, deadline=None)
+def test_step_has_quadratic_kl_delta_and_maximizes_the_linear_model(case, delta):
+    mdp, theta = case
+    step = pg.natural_gradient_step(mdp, theta, delta)
+    g = pg.policy_gradient(mdp, theta).ravel()
+    F = pg.fisher_matrix(mdp, theta)
+    x = step.step.ravel()
+    np.testing.assert_allclose(step.gradient.ravel(), g, atol=0)
+    if step.step_size == 0:
+        assert np.abs(g).max() < 1e-9
+        return
+    assert step.quadratic_kl == pytest.approx(delta, rel=1e-9)
+    assert 0.5 * x @ F @ x == pytest.approx(delta, rel=1e-9)
+    assert step.gFinv_g == pytest.approx(2 * delta / step.step_size**2, rel=1e-9)
+    assert step.gF_g == pytest.approx(g @ F @ g, rel=1e-12, abs=1e-300)
+    # No other direction in the trust region does better on the linear model.
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        y = rng.normal(size=x.size)
+        q = 0.5 * y @ F @ y
+        if q <= 1e-14:
+            continue
+        y *= np.sqrt(delta / q)
+        assert g @ y <= g @ x * (1 + 1e-9) + 1e-12
+
+
+def test_small_step_moves_the_average_kl_by_delta():
+    mdp = pg.random_mdp(4, 3, rng=np.random.default_rng(3), gamma=0.9)
+    theta = np.random.default_rng(4).normal(size=(4, 3))
+    pi = softmax(theta)
+    for delta in (1e-3, 1e-5):
+        step = pg.natural_gradient_step(mdp, theta, delta)
+        kl = pg.average_kl(mdp, pi, softmax(theta + step.step))
+        assert kl == pytest.approx(average_kl_reference(mdp, theta, theta + step.step), rel=1e-9)
+        # Second-order model: the relative error shrinks like sqrt(delta).
+        assert kl / delta == pytest.approx(1.0, abs=10 * np.sqrt(delta))
+    # and the step improves J, as a first-order ascent step must for small delta
+    assert pg.expected_return(mdp, softmax(theta + step.step)) > pg.expected_return(mdp, pi)
+
+
+def test_dropping_the_inverse_misses_the_kl_radius():
+    mdp = pg.random_mdp(4, 3, rng=np.random.default_rng(3), gamma=0.9)
+    theta = np.random.default_rng(4).normal(size=(4, 3))
+    delta = 0.01
+    right = pg.natural_gradient_step(mdp, theta, delta)
+    wrong = pg.natural_gradient_step(mdp, theta, delta, form="no_inverse")
+    np.testing.assert_allclose(wrong.direction, right.direction, atol=0)
+    assert wrong.step_size == pytest.approx(np.sqrt(2 * delta / right.gF_g), rel=1e-12)
+    ratio = right.gFinv_g / right.gF_g
+    assert wrong.quadratic_kl == pytest.approx(delta * ratio, rel=1e-9)
+    assert abs(ratio - 1) > 0.5  # far from the radius on this MDP
+
+
+def test_stationary_point_gives_a_zero_step():
+    # Both actions do the same thing: every advantage is 0, so g = 0.
+    P = np.zeros((2, 2, 2))
+    P[0, :, 1] = P[1, :, 0] = 1.0
+    mdp = pg.TabularMDP(P, np.array([[1.0, 1.0], [0.0, 0.0]]), np.array([0.5, 0.5]), gamma=0.9)
+    step = pg.natural_gradient_step(mdp, np.array([[0.0, 1.0], [2.0, -1.0]]), 0.1)
+    assert step.step_size == 0.0
+    assert not step.step.any()
+    assert step.quadratic_kl == 0.0
+
+
+def test_average_kl_values():
+    P = np.zeros((2, 2, 2))
+    P[:, :, 0] = 1.0
+    mdp = pg.TabularMDP(P, np.zeros((2, 2)), np.array([1.0, 0.0]), gamma=0.5)
+    pi = np.array([[0.5, 0.5], [1.0, 0.0]])
+    pi_new = np.array([[0.25, 0.75], [0.0, 1.0]])  # state 1 is never visited: no inf
+    expected = 0.5 * np.log(0.5 / 0.25) + 0.5 * np.log(0.5 / 0.75)
+    assert pg.average_kl(mdp, pi, pi_new) == pytest.approx(expected, rel=1e-14)
+    assert pg.average_kl(mdp, pi, pi) == 0.0
+    # d = (1-gamma) sum_t gamma^t p_t with p0 = (1, 0) absorbing in state 0: d = (1, 0).
+    pi_zero = np.array([[1.0, 0.0], [0.5, 0.5]])
+    assert pg.average_kl(mdp, pi, pi_zero) == np.inf
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"delta": 0.0}, "delta must be > 0, got 0.0"),
+        ({"delta": -1.0}, "delta must be > 0, got -1.0"),
+        ({"delta": float("nan")}, "delta must be finite, got nan"),
+        ({"delta": True}, "delta must be a real number, got bool True"),
+        ({"delta": 0.1, "form": "F"}, "form must be one of ('inverse', 'no_inverse'), got 'F'"),
+    ],
+)
+def test_bad_arguments(kwargs, message):
+    mdp = pg.random_mdp(2, 2, rng=np.random.default_rng(0))
+    with pytest.raises(ValueError, match=full(message)):
+        pg.natural_gradient_step(mdp, np.zeros((2, 2)), **kwargs)
+
+
+def test_theta_and_policies_must_fit_the_mdp():
+    mdp = pg.random_mdp(2, 2, rng=np.random.default_rng(0))
+    message = "theta must have shape (2, 2) to fit the MDP, got {}"
+    with pytest.raises(ValueError, match=full(message.format("(3, 2)"))):
+        pg.fisher_matrix(mdp, np.zeros((3, 2)))
+    with pytest.raises(ValueError, match=full(message.format("(2, 3)"))):
+        pg.natural_gradient_step(mdp, np.zeros((2, 3)), 0.1)
+    with pytest.raises(ValueError, match=full("pi_new must have shape (2, 2), got (2, 3)")):
+        pg.average_kl(mdp, np.full((2, 2), 0.5), np.full((2, 3), 1 / 3))
+    with pytest.raises(ValueError, match="mdp"):
+        pg.fisher_matrix("not an mdp", np.zeros((2, 2)))
