@@ -570,3 +570,187 @@ _PI, _PI_EPS = pg.tightrope_policies(0.1)
 def test_distance_and_chain_value_errors(call, message):
     with pytest.raises(ValueError, match=_exactly(message)):
         call()
+
+
+# ------------------------------------------------------------ slide S8: the general case
+
+
+def test_max_tv_distance_by_hand_and_for_deterministic_pi():
+    pi = np.array([[0.5, 0.5, 0.0], [0.2, 0.3, 0.5]])
+    pi_new = np.array([[0.1, 0.6, 0.3], [0.2, 0.3, 0.5]])
+    # State 0: (0.4 + 0.1 + 0.3) / 2 = 0.4; state 1: 0.
+    assert pg.max_tv_distance(pi, pi_new) == pytest.approx(0.4, abs=1e-15)
+    assert pg.max_tv_distance(pi_new, pi) == pytest.approx(0.4, abs=1e-15)
+    assert pg.max_tv_distance(pi, pi) == 0.0
+    rng = np.random.default_rng(3)
+    actions = rng.integers(3, size=6)
+    pi2 = pg.epsilon_close_policy(actions, 3, 0.35, rng=rng, state_dependent=True)
+    assert pg.max_tv_distance(pg.deterministic_policy(actions, 3), pi2) == pytest.approx(
+        pg.max_mistake_probability(actions, pi2), abs=1e-15
+    )
+
+
+@given(st.floats(0, 1), st.integers(0, 500))
+@settings(max_examples=100, deadline=None)
+def test_state_distribution_bound_is_the_general_form_of_s7(eps, t):
+    b = pg.state_distribution_bound(eps, t)
+    assert float(b) == pytest.approx(2 * (1 - (1 - eps) ** t), abs=1e-12)
+    assert float(b) <= min(2.0, 2 * eps * t) + TOL
+
+
+@pytest.mark.parametrize("gamma", [0.0, 0.5, 0.9, 0.99])
+@pytest.mark.parametrize("eps", [0.0, 1e-9, 0.05, 0.3, 1.0])
+def test_visitation_bound_closed_form_equals_the_discounted_sum(eps, gamma):
+    # (1 - gamma) sum_t gamma^t 2 (1 - (1 - eps)^t), summed term by term up to 20,000 steps.
+    t = np.arange(20_000)
+    series = (1 - gamma) * np.sum(gamma**t * 2 * (1 - (1 - eps) ** t))
+    bound = pg.visitation_distribution_bound(eps, gamma)
+    assert bound == pytest.approx(series, rel=1e-9, abs=1e-12)
+    assert bound <= 2 * gamma * eps / (1 - gamma) + TOL  # CPO's form with max TV
+    assert 0.0 <= bound < 2.0
+
+
+def test_visitation_bound_finite_horizon_is_a_weighted_mean():
+    eps, gamma, T = 0.2, 0.8, 5
+    w = [gamma**k for k in range(T)]
+    expected = sum(wk * 2 * (1 - (1 - eps) ** k) for k, wk in enumerate(w)) / sum(w)
+    assert pg.visitation_distribution_bound(eps, gamma, T) == pytest.approx(expected, abs=1e-15)
+    # gamma = 1 with a finite horizon: the plain mean over t < T.
+    plain = np.mean([2 * (1 - (1 - eps) ** k) for k in range(T)])
+    assert pg.visitation_distribution_bound(eps, 1.0, T) == pytest.approx(plain, abs=1e-15)
+
+
+@pytest.mark.parametrize("eps", [0.0, 0.01, 0.2, 0.7, 1.0])
+def test_tightrope_attains_the_general_bounds(eps):
+    mdp = pg.tightrope_mdp(gamma=0.9)
+    pi, pi_eps = pg.tightrope_policies(eps)
+    assert pg.max_tv_distance(pi, pi_eps) == pytest.approx(eps, abs=1e-15)
+    T = 40
+    exact = pg.marginal_l1_distance(mdp, pi, pi_eps, horizon=T)
+    np.testing.assert_allclose(
+        exact, pg.state_distribution_bound(eps, np.arange(T)), rtol=0, atol=TOL
+    )
+    d_l1 = np.abs(pg.discounted_visitation(mdp, pi_eps) - pg.discounted_visitation(mdp, pi)).sum()
+    assert d_l1 == pytest.approx(pg.visitation_distribution_bound(eps, 0.9), abs=TOL)
+    # CPO: d^pi is the point mass on state 0, where TV = eps.
+    assert pg.cpo_visitation_bound(mdp, pi, pi_eps) == pytest.approx(2 * 0.9 * eps / 0.1, abs=TOL)
+
+
+@st.composite
+def s8_cases(draw):
+    """Two stochastic policies on a random MDP (S, A >= 2), dense, sparse or deterministic
+    dynamics; pi_new is pi moved in logit space by a scale that includes 0 (eps = 0)."""
+    S, A, T = draw(st.integers(2, 5)), draw(st.integers(2, 3)), draw(st.integers(2, 25))
+    kind = draw(st.sampled_from(["dense", "sparse", "deterministic"]))
+    scale = draw(st.one_of(st.just(0.0), st.floats(1e-6, 3.0)))
+    gamma = draw(st.sampled_from([0.0, 0.5, 0.9, 0.99]))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    branching, concentration = {
+        "dense": (None, 1.0),
+        "sparse": (2, 0.2),
+        "deterministic": (1, 1.0),
+    }[kind]
+    mdp = pg.random_mdp(
+        S, A, rng=rng, gamma=gamma, branching=branching, concentration=concentration
+    )
+    theta = rng.normal(size=(S, A)) * draw(st.sampled_from([0.5, 3.0]))
+    pi = pg.softmax_policy(theta)
+    pi_new = pg.softmax_policy(theta + scale * rng.normal(size=(S, A)))
+    return mdp, pi, pi_new, T
+
+
+@given(s8_cases())
+@settings(max_examples=150, deadline=None)
+def test_s8_bounds_never_violated_on_generated_mdps(case):
+    mdp, pi, pi_new, T = case
+    eps = pg.max_tv_distance(pi, pi_new)
+    t = np.arange(T)
+    exact = pg.marginal_l1_distance(mdp, pi, pi_new, horizon=T)
+    assert np.all(exact <= pg.state_distribution_bound(eps, t) + TOL)
+    # The coupling's own bound 2 (1 - P(no disagreement)) is tighter and also holds.
+    mass = pg.no_disagreement_chain(mdp, pi, pi_new, horizon=T).mass
+    assert np.all(exact <= 2 * (1 - mass) + TOL)
+    assert np.all(mass >= (1 - eps) ** t - TOL)
+    # Discounted visitations (normalized): our bound and CPO's Lemma 3.
+    d_l1 = np.abs(pg.discounted_visitation(mdp, pi_new) - pg.discounted_visitation(mdp, pi)).sum()
+    assert d_l1 <= pg.visitation_distribution_bound(eps, mdp.gamma) + TOL
+    assert d_l1 <= pg.cpo_visitation_bound(mdp, pi, pi_new) + TOL
+    # Finite horizon T (gamma > 0): the weighted-mean form.
+    if mdp.gamma > 0:
+        fin = mdp.with_horizon(T)
+        d_fin = np.abs(
+            pg.discounted_visitation(fin, pi_new) - pg.discounted_visitation(fin, pi)
+        ).sum()
+        assert d_fin <= pg.visitation_distribution_bound(eps, mdp.gamma, T) + TOL
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (
+            lambda: pg.max_tv_distance([[0.5, 0.5]], [[0.5, 0.5], [1.0, 0.0]]),
+            "pi_new must have shape (1, 2), got (2, 2)",
+        ),
+        (
+            lambda: pg.max_tv_distance([[0.5, 0.6]], [[0.5, 0.5]]),
+            "pi[0, :] sums to 1.1, expected 1 (atol=1e-08)",
+        ),
+        (
+            lambda: pg.max_tv_distance([0.5, 0.5], [0.5, 0.5]),
+            "pi must have 2 dimension(s), got shape (2,) (1 dimension(s))",
+        ),
+        (
+            lambda: pg.state_distribution_bound(1.5, 2),
+            "eps must lie in [0, 1], got 1.5",
+        ),
+        (
+            lambda: pg.visitation_distribution_bound(-0.1, 0.9),
+            "eps must lie in [0, 1], got -0.1",
+        ),
+        (
+            lambda: pg.visitation_distribution_bound(0.1, 1.0),
+            "gamma must lie in [0, 1) when horizon is None (infinite-horizon discounted case), "
+            "got 1.0",
+        ),
+        (
+            lambda: pg.visitation_distribution_bound(0.1, -0.5),
+            "gamma must lie in [0, 1) when horizon is None (infinite-horizon discounted case), "
+            "got -0.5",
+        ),
+        (
+            lambda: pg.visitation_distribution_bound(0.1, 0.0, 5),
+            "gamma must lie in (0, 1] for a finite horizon, got 0.0",
+        ),
+        (
+            lambda: pg.visitation_distribution_bound(0.1, 1.5, 5),
+            "gamma must lie in (0, 1] for a finite horizon, got 1.5",
+        ),
+        (
+            lambda: pg.visitation_distribution_bound(0.1, "a"),
+            "gamma must be a real number, got str 'a'",
+        ),
+        (
+            lambda: pg.visitation_distribution_bound(0.1, 0.9, 0),
+            "horizon must be an integer >= 1, got 0",
+        ),
+        (
+            lambda: pg.cpo_visitation_bound(_MDP.with_horizon(5), _PI, _PI_EPS),
+            "mdp must be infinite-horizon discounted (horizon None) for CPO's bound, got horizon 5",
+        ),
+        (
+            lambda: pg.cpo_visitation_bound(_MDP, np.ones((2, 3)) / 3, _PI_EPS),
+            "pi must have shape (2, 2), got (2, 3)",
+        ),
+        (
+            lambda: pg.cpo_visitation_bound(_MDP, _PI, np.ones((3, 2)) / 2),
+            "pi_new must have shape (2, 2), got (3, 2)",
+        ),
+        (
+            lambda: pg.cpo_visitation_bound(None, _PI, _PI_EPS),
+            "mdp must be a pgtheory.TabularMDP, got NoneType",
+        ),
+    ],
+)
+def test_s8_value_errors(call, message):
+    with pytest.raises(ValueError, match=_exactly(message)):
+        call()

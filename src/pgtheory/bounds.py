@@ -1,19 +1,19 @@
-"""Slide S7: how far the state marginals move when a deterministic policy errs w.p. <= eps.
+"""Slides S7-S8: how far the state distributions move when the policy moves by eps.
 
-Notation. ``pi`` is a deterministic policy, ``a_s = pi(s)`` (given as the integer
-array ``actions[s]`` or as a one-hot ``pi[s, a]``); ``pi2`` (the slides' ``pi_theta'``)
-is any policy with mistake probability ``pi2(a != a_s | s) <= eps`` in every state.
-``p_t`` and ``p'_t`` are the laws of ``s_t`` under ``pi`` and ``pi2`` (rows of
-:func:`pgtheory.state_marginals`), ``t = 0, 1, ...``; ``s_t`` follows ``t`` action
+Notation. ``pi`` is the old policy and ``pi2`` (or ``pi_new``; the slides'
+``pi_theta'``) the new one. ``p_t`` and ``p'_t`` are the laws of ``s_t`` under them (rows
+of :func:`pgtheory.state_marginals`), ``t = 0, 1, ...``; ``s_t`` follows ``t`` action
 choices ``a_0, ..., a_{t-1}``.
 
-Distances. Slide S7 writes ``|p_{theta'}(s_t) - p_theta(s_t)|`` for the **L1**
+Distances. Slides S7-S8 write ``|p_{theta'}(s_t) - p_theta(s_t)|`` for the **L1**
 distance ``sum_s |p'_t(s) - p_t(s)|``; that is what :func:`marginal_l1_distance`
 returns. It is twice the total variation distance ``TV = 1/2 L1`` used elsewhere in
-:mod:`pgtheory` (e.g. :func:`pgtheory.tv_distance`). Both bounds below are in L1:
-the trivial bound is 2, not 1.
+:mod:`pgtheory` (e.g. :func:`pgtheory.tv_distance`). Every bound below on a distance
+between state distributions is in L1 (the trivial bound is 2, not 1); every ``eps`` that
+measures how far the *policies* are apart is a probability (a TV distance, in [0, 1]).
 
-The statement (Slide S7; Ross, Gordon & Bagnell 2011, Lemma 4.1)::
+Slide S7, deterministic ``pi`` (Ross, Gordon & Bagnell 2011, Lemma 4.1). If
+``pi2(a != pi(s) | s) <= eps`` in every state::
 
     ||p'_t - p_t||_1 <= 2 (1 - (1 - eps)^t) <= 2 eps t.
 
@@ -28,6 +28,17 @@ L1 bound follows. The slide's reading of the mixture
 probability of no mistake and ``p_t`` the law of ``s_t`` given no mistake -- is exact
 only when the mistake probability is ``eps`` in every state; :func:`mixture_check`
 measures how far it is off otherwise (the book's errata page, item 2).
+
+Slide S8, any ``pi`` (the general case). With ``eps = max_s TV(pi_new(.|s), pi(.|s))``
+(:func:`max_tv_distance`) the same bound holds, :func:`state_distribution_bound`: couple
+the two trajectories with the maximal coupling of the action laws in every state
+(:mod:`pgtheory.coupling`); they disagree before ``t`` with probability at most
+``1 - (1 - eps)^t``. For the normalized discounted visitation
+``d(s) = (1 - gamma) sum_t gamma^t p_t(s)`` this gives
+:func:`visitation_distribution_bound`,
+``||d' - d||_1 <= 2 gamma eps / (1 - gamma (1 - eps))``, beside CPO's
+:func:`cpo_visitation_bound` (Achiam et al. 2017, supplement Lemma 3),
+``||d' - d||_1 <= 2 gamma / (1 - gamma) E_{s ~ d}[TV(pi_new, pi)[s]]``.
 """
 
 from __future__ import annotations
@@ -42,21 +53,27 @@ from pgtheory._validation import (
     as_float_array,
     check_indices,
     check_policy,
+    check_positive_int,
     check_probability,
+    check_real,
 )
-from pgtheory.evaluation import _state_marginals
+from pgtheory.evaluation import _state_marginals, _visitation
 from pgtheory.mdp import TabularMDP, _as_mdp, resolve_horizon
 
 __all__ = [
     "MixtureCheck",
     "NoMistakeChain",
+    "cpo_visitation_bound",
     "marginal_l1_distance",
     "max_mistake_probability",
+    "max_tv_distance",
     "mistake_probabilities",
     "mixture_check",
     "no_mistake_chain",
     "s7_bound",
     "s7_linear_bound",
+    "state_distribution_bound",
+    "visitation_distribution_bound",
 ]
 
 
@@ -449,3 +466,174 @@ def mixture_check(
         exact_l1=np.abs(p2 - p).sum(axis=1),
         bound=s7_bound(eps, t),
     )
+
+
+# ----------------------------------------------------------------- slide S8: the general case
+
+
+def max_tv_distance(pi: ArrayLike, pi_new: ArrayLike) -> float:
+    """Slide S8's ``eps``: ``max_s TV(pi_new(.|s), pi(.|s))``, in [0, 1].
+
+    ``TV[s] = 1/2 sum_a |pi_new[s, a] - pi[s, a]|`` (:func:`pgtheory.tv_distance`); the
+    slide's ``|pi_theta'(a|s) - pi_theta(a|s)|``, read as an L1 sum over actions, is
+    ``2 TV[s]`` (the book's errata page, item 4). For a deterministic ``pi`` it equals
+    :func:`max_mistake_probability`.
+
+    Parameters
+    ----------
+    pi, pi_new : array_like, shape (S, A)
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    ValueError
+        If either is not a policy (rows that are distributions) or their shapes differ.
+
+    References
+    ----------
+    Slide S8; Schulman et al. (2015), Sec. 3 (``alpha = D_TV^max``).
+    """
+    pi = check_policy(pi, "pi")
+    pi_new = check_policy(pi_new, "pi_new", *pi.shape)
+    return float(0.5 * np.abs(pi_new - pi).sum(axis=1).max())
+
+
+def state_distribution_bound(eps: float, t: ArrayLike) -> NDArray[np.float64]:
+    """Slide S8's bound ``2 (1 - (1 - eps)^t)`` on ``||p'_t - p_t||_1`` for any two policies.
+
+    The general case of :func:`s7_bound` (same values): ``eps`` is now
+    ``max_s TV(pi_new(.|s), pi(.|s))`` (:func:`max_tv_distance`) and ``pi`` need not be
+    deterministic. Proof by coupling: run both policies with the maximal coupling of their
+    action laws in every state (:func:`pgtheory.coupled_trajectories`); the trajectories
+    stay together up to ``t`` with probability at least ``(1 - eps)^t``, and the L1
+    distance of the laws of two coupled random variables is at most ``2 P(they differ)``.
+    It is at most ``2 eps t`` (:func:`s7_linear_bound`) and at most 2.
+
+    Parameters
+    ----------
+    eps : float in [0, 1]
+        ``max_s TV(pi_new(.|s), pi(.|s))`` (a probability, not the L1 sum).
+    t : int or array_like of int, any shape, ``t >= 0``
+
+    Returns
+    -------
+    ndarray of float, same shape as ``t``
+        In L1 (``= 2 TV`` between the state distributions), in [0, 2].
+
+    Raises
+    ------
+    ValueError
+        As :func:`s7_bound`.
+
+    References
+    ----------
+    Slide S8; Levin, Peres & Wilmer (2017), Prop. 4.7; Schulman et al. (2015), App. A.
+    """
+    return s7_bound(eps, t)
+
+
+def _check_gamma(gamma: object, finite: bool) -> float:
+    gamma = check_real(gamma, "gamma")
+    if finite:
+        if not 0.0 < gamma <= 1.0:
+            raise ValueError(f"gamma must lie in (0, 1] for a finite horizon, got {gamma!r}")
+    elif not 0.0 <= gamma < 1.0:
+        raise ValueError(
+            f"gamma must lie in [0, 1) when horizon is None (infinite-horizon discounted "
+            f"case), got {gamma!r}"
+        )
+    return gamma
+
+
+def visitation_distribution_bound(eps: float, gamma: float, horizon: int | None = None) -> float:
+    """Bound on ``||d' - d||_1`` for normalized discounted visitations, ``eps = max_s TV``.
+
+    ``d(s) = (1 - gamma) sum_{t >= 0} gamma^t p_t(s)`` (:func:`pgtheory.discounted_visitation`),
+    so by the triangle inequality and :func:`state_distribution_bound`::
+
+        ||d' - d||_1 <= (1 - gamma) sum_t gamma^t 2 (1 - (1 - eps)^t)
+                      = 2 gamma eps / (1 - gamma (1 - eps)).
+
+    With a finite horizon ``T``, ``d = sum_{t<T} gamma^t p_t / sum_{t<T} gamma^t`` and the
+    bound is the same weighted mean of ``2 (1 - (1 - eps)^t)`` over ``t < T``.
+
+    Parameters
+    ----------
+    eps : float in [0, 1]
+        ``max_s TV(pi_new(.|s), pi(.|s))``.
+    gamma : float
+        In [0, 1) without a horizon; in (0, 1] with one.
+    horizon : int, optional
+        ``None`` (default) for the infinite-horizon discounted visitation.
+
+    Returns
+    -------
+    float
+        In [0, 2) (L1). At most ``2 gamma eps / (1 - gamma)``, the form with
+        ``max_s TV`` in place of CPO's mean.
+
+    Raises
+    ------
+    ValueError
+        On ``eps`` outside [0, 1], ``gamma`` outside its range, or a horizon that is not an
+        integer >= 1.
+
+    References
+    ----------
+    Slide S8; Schulman et al. (2015), App. A; Achiam et al. (2017), supplement Lemma 3.
+    """
+    eps = check_probability(eps, "eps")
+    if horizon is None:
+        gamma = _check_gamma(gamma, finite=False)
+        return 2.0 * gamma * eps / (1.0 - gamma * (1.0 - eps))
+    gamma = _check_gamma(gamma, finite=True)
+    T = check_positive_int(horizon, "horizon")
+    weights = gamma ** np.arange(T)
+    return float(weights @ s7_bound(eps, np.arange(T)) / weights.sum())
+
+
+def cpo_visitation_bound(mdp: TabularMDP, pi: ArrayLike, pi_new: ArrayLike) -> float:
+    """CPO's bound ``2 gamma / (1 - gamma) E_{s ~ d^pi}[TV(pi_new, pi)[s]]`` on ``||d' - d||_1``.
+
+    ``d^pi`` is the normalized discounted visitation of the **old** policy
+    (:func:`pgtheory.discounted_visitation`) and ``TV[s]`` the per-state total variation
+    (:func:`pgtheory.tv_distance`). Averaging the TV under ``d^pi`` instead of taking its
+    maximum can make it much smaller than :func:`visitation_distribution_bound` when the
+    policies differ only in rarely visited states; for state-independent changes it is
+    larger by the factor ``(1 - gamma (1 - eps)) / (1 - gamma)``. It can exceed the trivial
+    L1 bound 2.
+
+    Parameters
+    ----------
+    mdp : TabularMDP
+        Infinite-horizon discounted (``mdp.horizon is None``).
+    pi, pi_new : array_like, shape (S, A)
+
+    Returns
+    -------
+    float
+        In L1, ``>= 0``.
+
+    Raises
+    ------
+    ValueError
+        If ``mdp`` is not a discounted :class:`pgtheory.TabularMDP` or a policy does not fit
+        it.
+
+    References
+    ----------
+    Achiam et al. (2017), supplement Lemma 3 (and Cor. 1).
+    """
+    mdp = _as_mdp(mdp)
+    if mdp.horizon is not None:
+        raise ValueError(
+            f"mdp must be infinite-horizon discounted (horizon None) for CPO's bound, got "
+            f"horizon {mdp.horizon}"
+        )
+    pi = check_policy(pi, "pi", mdp.n_states, mdp.n_actions)
+    pi_new = check_policy(pi_new, "pi_new", mdp.n_states, mdp.n_actions)
+    tv = 0.5 * np.abs(pi_new - pi).sum(axis=1)
+    return float(2.0 * mdp.gamma / (1.0 - mdp.gamma) * (_visitation(mdp, pi) @ tv))
