@@ -8,6 +8,15 @@ slides S1-S9, importing numpy only. Figures and interactive figures are in
 ``r[s, a]``, ``pi[s, a]``, ``p0[s]``; ``theta[s, a]`` for the tabular softmax policy.
 """
 
+from pgtheory.batched import (
+    MDPBatch,
+    batch_evaluate,
+    batch_expected_return,
+    batch_visitation,
+    random_mdp_batch,
+    stack_mdps,
+    unstack_mdp,
+)
 from pgtheory.bounds import (
     MixtureCheck,
     NoMistakeChain,
@@ -53,6 +62,17 @@ from pgtheory.evaluation import (
     induced_chain,
     policy_gradient,
     state_marginals,
+)
+from pgtheory.guarantees import (
+    BOUNDS,
+    TRPO_FORMS,
+    BoundParts,
+    TightnessSweep,
+    bound_tightness_sweep,
+    cpi_bound,
+    cpo_bound,
+    tightrope_surrogate_gap,
+    trpo_bound,
 )
 from pgtheory.importance_sampling import (
     PerStepTerms,
@@ -128,12 +148,16 @@ def __getattr__(name: str) -> object:
 
 
 __all__ = [
+    "BOUNDS",
     "ESTIMATORS",
     "PDL_PROOF_STEPS",
+    "TRPO_FORMS",
+    "BoundParts",
     "CoupledTrajectories",
     "DistributionShiftExample",
     "DistributionShiftNumbers",
     "DistributionShiftSweep",
+    "MDPBatch",
     "MixtureCheck",
     "NoDisagreementChain",
     "NoMistakeChain",
@@ -142,14 +166,21 @@ __all__ = [
     "PolicyIterationPath",
     "SurrogatePath",
     "TabularMDP",
+    "TightnessSweep",
     "TrainingCurve",
     "Trajectories",
     "ValueFunctions",
     "action_ratios",
     "advantage_sums",
+    "batch_evaluate",
+    "batch_expected_return",
+    "batch_visitation",
+    "bound_tightness_sweep",
     "chain_mdp",
     "check_support",
     "coupled_trajectories",
+    "cpi_bound",
+    "cpo_bound",
     "cpo_visitation_bound",
     "deterministic_policy",
     "discounted_returns",
@@ -185,6 +216,7 @@ __all__ = [
     "policy_iteration",
     "policy_iteration_path",
     "random_mdp",
+    "random_mdp_batch",
     "reinforce",
     "reinforce_gradient",
     "reinforce_gradient_samples",
@@ -196,6 +228,7 @@ __all__ = [
     "self_normalized_importance_sampling",
     "soft_improvement_step",
     "softmax_policy",
+    "stack_mdps",
     "state_distribution_bound",
     "state_marginals",
     "step_size_scan",
@@ -205,9 +238,12 @@ __all__ = [
     "surrogate_path",
     "tightrope_mdp",
     "tightrope_policies",
+    "tightrope_surrogate_gap",
     "total_variation",
     "trajectory_ratios",
+    "trpo_bound",
     "tv_distance",
     "uniform_policy",
+    "unstack_mdp",
     "visitation_distribution_bound",
 ]

@@ -1,0 +1,161 @@
+"""Tests for pgtheory.batched: batched exact evaluation equals the one-MDP functions."""
+
+import re
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import pgtheory as pg
+
+TOL = 1e-12
+
+
+def full(message: str) -> str:
+    """A ``match=`` pattern for exactly ``message``."""
+    return f"^{re.escape(message)}$"
+
+
+@st.composite
+def batches(draw):
+    """B random discounted MDPs of one size (S, A >= 2; dense, sparse or deterministic
+    dynamics; gamma in [0, 0.99]) as TabularMDPs, and one policy each (some with zeros)."""
+    B, S, A = draw(st.integers(1, 6)), draw(st.integers(2, 6)), draw(st.integers(2, 4))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    kind = draw(st.sampled_from([(None, 1.0), (2, 0.2), (1, 1.0)]))
+    mdps = [
+        pg.random_mdp(
+            S,
+            A,
+            rng=rng,
+            gamma=float(rng.uniform(0.0, 0.99)),
+            branching=kind[0],
+            concentration=kind[1],
+            reward_range=(-1.0, 2.0),
+        )
+        for _ in range(B)
+    ]
+    pis = rng.dirichlet(np.full(A, 0.4), size=(B, S))
+    if draw(st.booleans()):
+        pis[pis < 0.05] = 0.0
+        pis[..., 0] += pis.sum(axis=-1) == 0
+        pis /= pis.sum(axis=-1, keepdims=True)
+    return mdps, pis
+
+
+def scale(mdp):
+    return 1.0 + np.abs(mdp.r).max() / (1.0 - mdp.gamma)
+
+
+@given(batches())
+@settings(max_examples=150, deadline=None)
+def test_batched_equals_one_mdp_functions(case):
+    mdps, pis = case
+    batch = pg.stack_mdps(mdps)
+    vf = pg.batch_evaluate(batch, pis)
+    J = pg.batch_expected_return(batch, pis)
+    d = pg.batch_visitation(batch, pis)
+    for b, (mdp, pi) in enumerate(zip(mdps, pis, strict=True)):
+        one = pg.evaluate(mdp, pi)
+        tol = TOL * scale(mdp)
+        np.testing.assert_allclose(vf.V[b], one.V, rtol=0, atol=tol)
+        np.testing.assert_allclose(vf.Q[b], one.Q, rtol=0, atol=tol)
+        np.testing.assert_allclose(vf.A[b], one.A, rtol=0, atol=tol)
+        assert abs(J[b] - pg.expected_return(mdp, pi)) <= tol
+        np.testing.assert_allclose(d[b], pg.discounted_visitation(mdp, pi), rtol=0, atol=TOL)
+
+
+def test_value_iteration_reference():
+    # An independent algorithm: V = r_pi + gamma P_pi V iterated to its fixed point.
+    rng = np.random.default_rng(5)
+    batch = pg.random_mdp_batch(4, 5, 3, rng=rng, gamma=(0.2, 0.8), branching=2)
+    pi = rng.dirichlet(np.ones(3), size=(4, 5))
+    V = np.zeros((4, 5))
+    for _ in range(400):
+        V = np.einsum("bsa,bsa->bs", pi, batch.r) + batch.gamma[:, None] * np.einsum(
+            "bsa,bsat,bt->bs", pi, batch.P, V
+        )
+    np.testing.assert_allclose(pg.batch_evaluate(batch, pi).V, V, rtol=0, atol=1e-12)
+    # Visitation: (1 - gamma) sum_t gamma^t p_t, summed forward.
+    p, d = batch.p0.copy(), np.zeros((4, 5))
+    for t in range(400):
+        d += batch.gamma[:, None] ** t * p
+        p = np.einsum("bs,bsa,bsat->bt", p, pi, batch.P)
+    np.testing.assert_allclose(
+        pg.batch_visitation(batch, pi), (1 - batch.gamma)[:, None] * d, rtol=0, atol=1e-12
+    )
+
+
+def test_one_policy_broadcasts_to_the_batch():
+    rng = np.random.default_rng(1)
+    batch = pg.random_mdp_batch(3, 4, 2, rng=rng)
+    pi = rng.dirichlet(np.ones(2), size=4)
+    np.testing.assert_array_equal(
+        pg.batch_expected_return(batch, pi),
+        pg.batch_expected_return(batch, np.broadcast_to(pi, (3, 4, 2)).copy()),
+    )
+
+
+def test_random_mdp_batch_draws():
+    rng = np.random.default_rng(2)
+    batch = pg.random_mdp_batch(50, 6, 3, rng=rng, gamma=(0.3, 0.7), branching=2)
+    assert batch.P.shape == (50, 6, 3, 6) and (batch.n_mdps, batch.n_states) == (50, 6)
+    assert batch.n_actions == 3
+    assert np.all((batch.P > 0).sum(axis=-1) <= 2)
+    assert np.all((batch.P > 0).sum(axis=-1) >= 1)
+    np.testing.assert_allclose(batch.P.sum(axis=-1), 1.0, rtol=0, atol=1e-12)
+    assert 0.3 <= batch.gamma.min() < batch.gamma.max() <= 0.7
+    assert 0 <= batch.r.min() and batch.r.max() <= 1
+    dense = pg.random_mdp_batch(20, 4, 2, rng=rng, gamma=0.5)
+    assert np.all(dense.gamma == 0.5) and np.all(dense.P > 0)
+    one = pg.unstack_mdp(dense, 3)
+    np.testing.assert_array_equal(one.P, dense.P[3])
+    np.testing.assert_array_equal(one.r, dense.r[3])
+    np.testing.assert_array_equal(one.p0, dense.p0[3])
+    assert one.gamma == 0.5 and one.horizon is None
+    sharp = pg.random_mdp_batch(200, 3, 2, rng=rng, concentration=0.05)
+    assert sharp.P.max(axis=-1).mean() > 0.9  # small concentration: near-deterministic rows
+
+
+def test_errors():
+    rng = np.random.default_rng(0)
+    mdp = pg.random_mdp(3, 2, rng=rng)
+    with pytest.raises(
+        ValueError, match=full("mdps must hold at least one TabularMDP, got an empty sequence")
+    ):
+        pg.stack_mdps([])
+    with pytest.raises(ValueError, match=full("mdps[1] must be a pgtheory.TabularMDP, got str")):
+        pg.stack_mdps([mdp, "x"])
+    with pytest.raises(ValueError, match=full("mdps[1].horizon must be None (discounted), got 4")):
+        pg.stack_mdps([mdp, mdp.with_horizon(4)])
+    other = pg.random_mdp(3, 3, rng=rng)
+    with pytest.raises(
+        ValueError, match=full("mdps[1] has (S, A) = (3, 3), expected (3, 2) like mdps[0]")
+    ):
+        pg.stack_mdps([mdp, other])
+    batch = pg.stack_mdps([mdp, mdp])
+    with pytest.raises(ValueError, match=full("batch must be a pgtheory.MDPBatch, got TabularMDP")):
+        pg.batch_evaluate(mdp, np.full((3, 2), 0.5))
+    with pytest.raises(ValueError, match=full("pi must have shape (2, 3, 2), got (3, 3)")):
+        pg.batch_evaluate(batch, np.full((3, 3), 1 / 3))
+    with pytest.raises(ValueError, match=full("pi[1, 2, :] sums to 1.2, expected 1 (atol=1e-08)")):
+        pi = np.full((2, 3, 2), 0.5)
+        pi[1, 2, 0] = 0.7
+        pg.batch_visitation(batch, pi)
+    with pytest.raises(ValueError, match=full("b must be an integer in [0, 2), got 2")):
+        pg.unstack_mdp(batch, 2)
+    with pytest.raises(ValueError, match=full("b must be an integer in [0, 2), got True")):
+        pg.unstack_mdp(batch, True)
+    with pytest.raises(
+        ValueError, match=full("gamma must satisfy 0 <= low <= high < 1, got (0.5, 1.0)")
+    ):
+        pg.random_mdp_batch(2, 2, 2, rng=rng, gamma=(0.5, 1.0))
+    with pytest.raises(ValueError, match=full("gamma must lie in [0, 1), got 1.0")):
+        pg.random_mdp_batch(2, 2, 2, rng=rng, gamma=1.0)
+    with pytest.raises(ValueError, match=full("branching must be <= n_states = 2, got 3")):
+        pg.random_mdp_batch(2, 2, 2, rng=rng, branching=3)
+    with pytest.raises(ValueError, match=full("concentration must be > 0, got 0.0")):
+        pg.random_mdp_batch(2, 2, 2, rng=rng, concentration=0.0)
+    with pytest.raises(ValueError, match=full("n_mdps must be an integer >= 1, got 0")):
+        pg.random_mdp_batch(0, 2, 2, rng=rng)

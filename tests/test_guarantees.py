@@ -1,0 +1,241 @@
+"""Tests for pgtheory.guarantees: CPI, TRPO and CPO bounds, the tightrope closed forms and
+the tightness sweep (Kakade & Langford 2002; Schulman et al. 2015; Achiam et al. 2017)."""
+
+import re
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import pgtheory as pg
+
+TOL = 1e-10
+
+
+def full(message: str) -> str:
+    """A ``match=`` pattern for exactly ``message``."""
+    return f"^{re.escape(message)}$"
+
+
+@st.composite
+def pairs(draw):
+    """A random discounted MDP (S, A >= 2; dense, sparse or deterministic dynamics) and
+    three policies pi, pi_prime, pi_new (dense, or with exact zeros), plus alpha."""
+    S, A = draw(st.integers(2, 6)), draw(st.integers(2, 4))
+    gamma = draw(st.floats(0.0, 0.99))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    branching, concentration = draw(st.sampled_from([(None, 1.0), (2, 0.2), (1, 1.0)]))
+    mdp = pg.random_mdp(
+        S,
+        A,
+        rng=rng,
+        gamma=gamma,
+        branching=branching,
+        concentration=concentration,
+        reward_range=(-1.0, 2.0),
+    )
+    conc = draw(st.sampled_from([0.2, 1.0, 5.0]))
+    pis = [rng.dirichlet(np.full(A, conc), size=S) for _ in range(3)]
+    if draw(st.booleans()):  # exact zeros
+        for p in pis:
+            p[p < 0.05] = 0.0
+            p /= p.sum(axis=1, keepdims=True)
+    # small steps too: pi_new close to pi, where the bound is tightest relative to its size
+    t = draw(st.sampled_from([0.0, 1e-4, 0.01, 0.2, 1.0]))
+    pi, pi_prime, other = pis
+    pi_new = (1 - t) * pi + t * other
+    return mdp, pi, pi_prime, pi_new, draw(st.floats(0.0, 1.0))
+
+
+def scale(mdp):
+    return 1.0 + np.abs(mdp.r).max() / (1.0 - mdp.gamma)
+
+
+def true_gap(mdp, pi, pi_new):
+    return pg.expected_return(mdp, pi_new) - pg.expected_return(mdp, pi)
+
+
+@given(pairs())
+@settings(max_examples=300, deadline=None)
+def test_trpo_and_cpo_bounds_hold(case):
+    mdp, pi, _, pi_new, _ = case
+    gap = true_gap(mdp, pi, pi_new)
+    atol = TOL * scale(mdp)
+    A = pg.evaluate(mdp, pi).A
+    surrogate = pg.surrogate_advantage(mdp, pi, pi_new)
+    tv = pg.tv_distance(pi, pi_new)
+    for form in pg.TRPO_FORMS:
+        parts = pg.trpo_bound(mdp, pi, pi_new, form=form)
+        assert gap >= parts.bound - atol, (form, parts)
+        assert parts.improvement == pytest.approx(gap, abs=atol)
+        assert parts.surrogate == pytest.approx(surrogate, abs=atol)
+        assert parts.bound == pytest.approx(parts.surrogate - parts.penalty, abs=atol)
+        assert parts.eps == pytest.approx(np.abs(A).max(), abs=atol)
+        assert parts.penalty >= 0
+    t1 = pg.trpo_bound(mdp, pi, pi_new, form="theorem1")
+    eq44 = pg.trpo_bound(mdp, pi, pi_new, form="eq44")
+    kl = pg.trpo_bound(mdp, pi, pi_new, form="kl")
+    assert t1.distance == pytest.approx(tv.max(), abs=1e-12)
+    assert eq44.distance == t1.distance
+    assert kl.distance == pytest.approx(pg.kl_divergence(pi, pi_new).max(), rel=1e-12)
+    # eq. 44 is the sharper form; KL >= 2 TV^2 (Pinsker) makes the KL form the loosest.
+    assert eq44.penalty <= t1.penalty * (1 + 1e-12) + 1e-300
+    assert kl.penalty >= t1.penalty * (1 - 1e-12)
+    cpo = pg.cpo_bound(mdp, pi, pi_new)
+    assert gap >= cpo.bound - atol, cpo
+    assert cpo.surrogate == pytest.approx(surrogate, abs=atol)
+    d = pg.discounted_visitation(mdp, pi)
+    assert cpo.distance == pytest.approx(d @ tv, abs=1e-12)
+    assert cpo.eps == pytest.approx(np.abs((pi_new * A).sum(axis=1)).max(), abs=atol)
+    assert cpo.bound == pytest.approx(cpo.surrogate - cpo.penalty, abs=atol)
+
+
+@given(pairs())
+@settings(max_examples=300, deadline=None)
+def test_cpi_bound_holds(case):
+    mdp, pi, pi_prime, _, alpha = case
+    pi_new = pg.mixture(pi, pi_prime, alpha)
+    gap = true_gap(mdp, pi, pi_new)
+    atol = TOL * scale(mdp)
+    parts = pg.cpi_bound(mdp, pi, pi_prime, alpha)
+    assert gap >= parts.bound - atol, parts
+    assert parts.improvement == pytest.approx(gap, abs=atol)
+    # alpha AA / (1 - gamma) is TRPO's surrogate of the mixture
+    assert parts.surrogate == pytest.approx(pg.surrogate_advantage(mdp, pi, pi_new), abs=atol)
+    A = pg.evaluate(mdp, pi).A
+    assert parts.eps == pytest.approx(np.abs((pi_prime * A).sum(axis=1)).max(), abs=atol)
+    assert parts.distance == alpha
+    assert parts.bound == pytest.approx(parts.surrogate - parts.penalty, abs=atol)
+
+
+def test_no_step_no_penalty():
+    rng = np.random.default_rng(3)
+    mdp = pg.random_mdp(4, 3, rng=rng, gamma=0.8)
+    pi, pi_prime = rng.dirichlet(np.ones(3), size=(2, 4))
+    for parts in (
+        pg.cpi_bound(mdp, pi, pi_prime, 0.0),
+        *(pg.trpo_bound(mdp, pi, pi, form=f) for f in pg.TRPO_FORMS),
+        pg.cpo_bound(mdp, pi, pi),
+    ):
+        assert abs(parts.improvement) < 1e-12
+        assert abs(parts.surrogate) < 1e-12
+        assert parts.penalty == 0 and parts.distance == 0
+
+
+@pytest.mark.parametrize("gamma", [0.3, 0.9, 0.99])
+@pytest.mark.parametrize("eps", [1e-3, 0.1, 0.5, 1.0])
+def test_tightrope_closed_forms(gamma, eps):
+    # Worked by hand: J(pi) = 0, V^pi = (0, 1/(1-g)), A^pi(s0, leave) = g/(1-g), other A = 0,
+    # rho^pi = delta_{s0}/(1-g); J(pi_eps) = eps g / ((1-g)(1-g+g eps)).
+    mdp = pg.tightrope_mdp(gamma=gamma)
+    pi, pi_eps = pg.tightrope_policies(eps)
+    g = gamma
+    J_eps = eps * g / ((1 - g) * (1 - g + g * eps))
+    assert pg.expected_return(mdp, pi_eps) == pytest.approx(J_eps, rel=1e-12)
+    L = pg.surrogate_advantage(mdp, pi, pi_eps)  # L_pi(pi_eps) - J(pi), J(pi) = 0
+    gap = pg.tightrope_surrogate_gap(eps, gamma=gamma)
+    assert gap == pytest.approx(J_eps - L, rel=1e-10)
+    assert gap == pytest.approx(-(g**2) * eps**2 / ((1 - g) ** 2 * (1 - g + g * eps)), rel=1e-14)
+    t1 = pg.trpo_bound(mdp, pi, pi_eps, form="theorem1")
+    eq44 = pg.trpo_bound(mdp, pi, pi_eps, form="eq44")
+    kl = pg.trpo_bound(mdp, pi, pi_eps, form="kl")
+    assert eq44.eps == pytest.approx(g / (1 - g), rel=1e-12) and eq44.distance == pytest.approx(
+        eps, rel=1e-12
+    )
+    assert -gap / eq44.penalty == pytest.approx(0.25, rel=1e-9)  # eq. 44 is off by exactly 4
+    assert t1.penalty == pytest.approx(4 * g**2 * eps**2 / (1 - g) ** 3, rel=1e-10)
+    assert -gap / t1.penalty == pytest.approx((1 - g) / (4 * (1 - g + g * eps)), rel=1e-9)
+    assert kl.distance == pytest.approx(-np.log1p(-eps) if eps < 1 else np.inf, rel=1e-12)
+    cpi = pg.cpi_bound(mdp, pi, np.array([[0.0, 1.0], [0.0, 1.0]]), eps)  # mix in "leave"
+    assert cpi.eps == pytest.approx(g / (1 - g), rel=1e-12)
+    assert -gap / cpi.penalty == pytest.approx(0.5, rel=1e-9)  # CPI: off by exactly 2
+    cpo = pg.cpo_bound(mdp, pi, pi_eps)
+    assert cpo.eps == pytest.approx(eps * g / (1 - g), rel=1e-12) and cpo.distance == pytest.approx(
+        eps, rel=1e-12
+    )
+    assert -gap / cpo.penalty == pytest.approx((1 - g) / (2 * (1 - g + g * eps)), rel=1e-9)
+
+
+def test_kl_form_with_unsupported_action_is_infinite_not_nan():
+    mdp = pg.tightrope_mdp(gamma=0.9)
+    pi_leave = np.array([[0.0, 1.0], [0.0, 1.0]])
+    pi_stay, _ = pg.tightrope_policies(0.0)
+    parts = pg.trpo_bound(mdp, pi_leave, pi_stay, form="kl")
+    assert parts.distance == np.inf and parts.bound == -np.inf
+    # From "leave" nothing can be gained: A^pi = 0, so no penalty even at infinite KL.
+    parts = pg.trpo_bound(mdp, pi_stay, pi_leave, form="kl")
+    assert parts.distance == np.inf and parts.bound == -np.inf
+    zero = pg.TabularMDP(mdp.P, np.zeros((2, 2)), mdp.p0, 0.9)
+    parts = pg.trpo_bound(zero, pi_stay, pi_leave, form="kl")
+    assert parts.penalty == 0 and parts.bound == 0 and parts.distance == np.inf
+
+
+def test_sweep_has_no_violations_and_the_ratios_make_sense():
+    sweep = pg.bound_tightness_sweep(10_000, rng=np.random.default_rng(0))
+    assert sweep.names == pg.BOUNDS and sweep.n_mdps == 10_000
+    np.testing.assert_array_equal(sweep.violations, 0)
+    assert np.all(sweep.min_margin >= -1e-9)
+    assert np.all(sweep.worst_ratio <= 1.0) and np.all(sweep.worst_ratio > 0.05)
+    assert np.all(sweep.median_ratio < sweep.worst_ratio)
+    assert sweep.max_tv.shape == sweep.gamma.shape == (10_000,)
+    assert 0.5 <= sweep.gamma.min() and sweep.gamma.max() <= 0.95
+    # a quarter of the pairs are generic (alpha = 1); many steps are small
+    assert 0.1 < np.mean(sweep.max_tv < 0.01) < 0.6
+    assert np.mean(sweep.max_tv > 0.3) > 0.2
+    for name, k in zip(sweep.names, range(5), strict=True):
+        r = sweep.ratios[name]
+        assert r.shape == (10_000,)
+        assert np.nanmax(r) == sweep.worst_ratio[k]
+        assert np.nanmedian(r) == pytest.approx(sweep.median_ratio[k], abs=1e-15)
+    # eq. 44's penalty is below Theorem 1's: it uses more of it
+    i1, i44 = sweep.names.index("trpo_theorem1"), sweep.names.index("trpo_eq44")
+    assert sweep.worst_ratio[i44] >= sweep.worst_ratio[i1]
+
+
+def test_sweep_detects_violations_with_a_negative_tolerance():
+    # With atol < 0 a pair at exactly the bound (ratio 1) or a tie is a "violation": the
+    # counter counts; with huge min_penalty no ratio is taken.
+    sweep = pg.bound_tightness_sweep(7, rng=np.random.default_rng(1), atol=-1e6, min_penalty=1e12)
+    np.testing.assert_array_equal(sweep.violations, 7)
+    assert np.all(np.isnan(sweep.worst_ratio)) and np.all(np.isnan(sweep.median_ratio))
+    assert all(np.isnan(r).all() for r in sweep.ratios.values())
+
+
+def test_sweep_is_seeded():
+    a = pg.bound_tightness_sweep(50, rng=np.random.default_rng(4))
+    b = pg.bound_tightness_sweep(50, rng=np.random.default_rng(4))
+    np.testing.assert_array_equal(a.max_tv, b.max_tv)
+    np.testing.assert_array_equal(a.worst_ratio, b.worst_ratio)
+
+
+def test_errors():
+    mdp = pg.tightrope_mdp(gamma=0.9)
+    pi, pi_eps = pg.tightrope_policies(0.1)
+    with pytest.raises(
+        ValueError, match=full("form must be one of ('theorem1', 'eq44', 'kl'), got 'tv'")
+    ):
+        pg.trpo_bound(mdp, pi, pi_eps, form="tv")
+    with pytest.raises(ValueError, match=full("alpha must lie in [0, 1], got 1.5")):
+        pg.cpi_bound(mdp, pi, pi_eps, 1.5)
+    with pytest.raises(ValueError, match=full("alpha must lie in [0, 1], got -0.1")):
+        pg.cpi_bound(mdp, pi, pi_eps, -0.1)
+    with pytest.raises(ValueError, match=full("pi_new must have shape (2, 2), got (2, 3)")):
+        pg.trpo_bound(mdp, pi, np.full((2, 3), 1 / 3))
+    with pytest.raises(ValueError, match=full("pi must have shape (2, 2), got (3, 2)")):
+        pg.cpo_bound(mdp, np.full((3, 2), 0.5), pi)
+    with pytest.raises(
+        ValueError, match=full("pi_prime[1, :] sums to 0.5, expected 1 (atol=1e-08)")
+    ):
+        pg.cpi_bound(mdp, pi, np.array([[0.5, 0.5], [0.5, 0.0]]), 0.5)
+    with pytest.raises(
+        ValueError,
+        match=full("mdp.horizon must be None (these bounds are for the discounted case), got 5"),
+    ):
+        pg.cpo_bound(mdp.with_horizon(5), pi, pi_eps)
+    with pytest.raises(ValueError, match=full("gamma must lie in [0, 1), got 1.0")):
+        pg.tightrope_surrogate_gap(0.1, gamma=1.0)
+    with pytest.raises(ValueError, match=full("eps must lie in [0, 1], got 2.0")):
+        pg.tightrope_surrogate_gap(2.0, gamma=0.5)
+    with pytest.raises(ValueError, match=full("n_mdps must be an integer >= 1, got 0")):
+        pg.bound_tightness_sweep(0, rng=np.random.default_rng(0))
