@@ -1,0 +1,452 @@
+"""Tests for pgtheory.objective_bound (slide S9; Schulman et al. 2015, Appendix A).
+
+References are independent of the library's matrix code: closed forms on the tightrope MDP
+(worked out by hand in the comments), trajectory enumeration (tests/brute_force.py) for
+finite horizons, and truncated power series for discounted values.
+"""
+
+import itertools
+import re
+
+import brute_force as bf
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import pgtheory as pg
+
+VALID = ("constant", "max_abs", "range", "quadratic")
+
+
+# ------------------------------------------------------------------ the expectation lemma
+
+
+def test_slide_form_fails_on_the_counterexample():
+    # THEORY, slide S9: f = (0, -1), p = delta_1, p_new = delta_2; E_{p_new}[f] = -1.
+    f, p, q = [0.0, -1.0], [1.0, 0.0], [0.0, 1.0]
+    assert pg.expectation_lower_bound(p, q, f, form="slide") == 0.0  # 0 - 2 * 0 > -1
+    assert pg.expectation_lower_bound(p, q, f, form="max_abs") == -2.0  # 0 - 2 * 1
+    assert pg.expectation_lower_bound(p, q, f, form="range") == -1.0  # 0 - 1 * 1: attained
+
+
+def test_expectation_forms_by_hand():
+    # p = (1/2, 1/2, 0), q = (0, 1/2, 1/2): ||p - q||_1 = 1; f = (1, 3, -2): E_p f = 2.
+    p, q, f = [0.5, 0.5, 0.0], [0.0, 0.5, 0.5], [1.0, 3.0, -2.0]
+    assert pg.expectation_lower_bound(p, q, f, form="slide") == pytest.approx(2 - 3, abs=1e-15)
+    assert pg.expectation_lower_bound(p, q, f, form="max_abs") == pytest.approx(-1, abs=1e-15)
+    assert pg.expectation_lower_bound(p, q, f, form="range") == pytest.approx(-0.5, abs=1e-15)
+    # E_q f = 0.5: all three below it here.
+
+
+@st.composite
+def distributions_and_f(draw):
+    n = draw(st.integers(2, 6))
+    w = st.floats(0, 1)
+    p = np.array(draw(st.lists(w, min_size=n, max_size=n)))
+    q = np.array(draw(st.lists(w, min_size=n, max_size=n)))
+    p = p / p.sum() if p.sum() > 0 else np.eye(n)[0]
+    q = q / q.sum() if q.sum() > 0 else np.eye(n)[-1]
+    f = np.array(draw(st.lists(st.floats(-10, 10), min_size=n, max_size=n)))
+    return p, q, f
+
+
+@given(distributions_and_f())
+@settings(max_examples=300, deadline=None)
+def test_corrected_forms_never_exceed_the_expectation(args):
+    p, q, f = args
+    exact = float(q @ f)
+    rng_form = pg.expectation_lower_bound(p, q, f, form="range")
+    abs_form = pg.expectation_lower_bound(p, q, f, form="max_abs")
+    assert rng_form <= exact + 1e-12
+    assert abs_form <= rng_form + 1e-12  # the range form is the sharper one
+
+
+# ------------------------------------------------------------- the slide's constant C
+
+
+def test_slide_constant_closed_forms():
+    assert pg.slide_constant(pg.tightrope_mdp(gamma=0.9)) == pytest.approx(10.0, rel=1e-14)
+    assert pg.slide_constant(pg.tightrope_mdp(gamma=1.0, horizon=7)) == 7.0
+    mdp = pg.random_mdp(3, 2, rng=np.random.default_rng(1), reward_range=(-1, 2), horizon=4)
+    assert pg.slide_constant(mdp) == pytest.approx(4 * (mdp.r.max() - mdp.r.min()), rel=1e-14)
+
+
+# ----------------------------------------------------- closed forms on the tightrope MDP
+
+
+@pytest.mark.parametrize("gamma", [0.5, 0.9, 0.99])
+@pytest.mark.parametrize("eps", [0.0, 0.01, 0.1, 0.7, 1.0])
+def test_tightrope_discounted_closed_forms(gamma, eps):
+    # pi stays in s0 (reward 0), pi_eps leaves for the absorbing s1 (reward 1) w.p. eps.
+    # A(s0, leave) = gamma/(1-gamma), other advantages 0; f(s0) = eps gamma/(1-gamma),
+    # f(s1) = 0; rho(s0) = 1/(1-gamma); so L = eps gamma/(1-gamma)^2, and
+    # J(pi_eps) = gamma eps/((1-gamma)(1-gamma(1-eps))). TV = eps in both states.
+    g, e = gamma, eps
+    mdp = pg.tightrope_mdp(gamma=g)
+    pi, pi_eps = pg.tightrope_policies(e)
+    w = 2 * g * e / ((1 - g) * (1 - g + g * e))  # sum_t gamma^t 2(1 - (1-eps)^t)
+    max_a = g / (1 - g)
+    f_max = e * g / (1 - g)
+    expected = {
+        "slide": 2 * e * f_max * g / (1 - g) ** 2,  # sum_t 2 eps t gamma^t max f
+        "constant": w / (1 - g),  # C = r_max/(1-gamma) = 1/(1-gamma)
+        "max_abs": w * f_max,
+        "range": w * f_max / 2,
+        "quadratic": 4 * e**2 * g * max_a / ((1 - g) * (1 - g * (1 - e))),  # TRPO eq. 44
+    }
+    L = e * g / (1 - g) ** 2
+    gap = g * e / ((1 - g) * (1 - g * (1 - e)))
+    for form, penalty in expected.items():
+        res = pg.improvement_lower_bound(mdp, pi, pi_eps, form=form)
+        scale = 1 / (1 - g) ** 2
+        assert res.surrogate == pytest.approx(L, abs=1e-12 * scale)
+        assert res.gap == pytest.approx(gap, abs=1e-12 * scale)
+        assert res.eps == pytest.approx(e, abs=1e-15)
+        assert res.penalty == pytest.approx(penalty, abs=1e-12 * scale), form
+        assert res.bound == pytest.approx(L - penalty, abs=1e-12 * scale)
+    # THEORY: L - J = gamma^2 eps^2/((1-gamma)^2 (1-gamma+gamma eps)), 1/4 of eq. 44 and
+    # exactly the range form's penalty: the range form is attained here.
+    surplus = g**2 * e**2 / ((1 - g) ** 2 * (1 - g + g * e))
+    assert L - gap == pytest.approx(surplus, abs=1e-12 / (1 - g) ** 2)
+    assert expected["range"] == pytest.approx(surplus, abs=1e-12 / (1 - g) ** 2)
+    assert expected["quadratic"] == pytest.approx(4 * surplus, abs=1e-12 / (1 - g) ** 2)
+
+
+@pytest.mark.parametrize("T", [1, 2, 5, 12])
+@pytest.mark.parametrize("eps", [0.0, 0.05, 0.4, 1.0])
+def test_tightrope_finite_horizon_closed_forms(T, eps):
+    # gamma = 1: V_t(s1) = T - t, A_t(s0, leave) = T - t - 1, f_t(s0) = eps (T - t - 1);
+    # p_t = delta_{s0}; P_{pi_eps}(s_t = s1) = 1 - (1-eps)^t.
+    mdp = pg.tightrope_mdp(gamma=1.0, horizon=T)
+    pi, pi_eps = pg.tightrope_policies(eps)
+    t = np.arange(T)
+    miss = 1 - (1 - eps) ** t
+    adv = (T - t - 1).astype(float)
+    expected = {
+        "slide": float(np.sum(2 * eps * t * eps * adv)),
+        "constant": float(np.sum(2 * miss * T)),
+        "max_abs": float(np.sum(2 * miss * eps * adv)),
+        "range": float(np.sum(miss * eps * adv)),
+        "quadratic": float(np.sum(2 * miss * 2 * eps * adv)),
+    }
+    L = eps * T * (T - 1) / 2
+    gap = float(miss.sum())
+    for form, penalty in expected.items():
+        res = pg.improvement_lower_bound(mdp, pi, pi_eps, form=form)
+        assert res.surrogate == pytest.approx(L, abs=1e-12)
+        assert res.gap == pytest.approx(gap, abs=1e-12)
+        assert res.penalty == pytest.approx(penalty, abs=1e-12), form
+    # The range form is attained: L - penalty = gap.
+    assert L - expected["range"] == pytest.approx(gap, abs=1e-12)
+
+
+def test_slide_form_overshoots_the_true_gap():
+    # Swap the tightrope's roles: pi leaves w.p. 1/2, pi_new always stays. Then
+    # f(s0) = A^pi(s0, stay) < 0 and f(s1) = 0, so the slide's max f = 0 and its bound is
+    # L = rho^pi(s0) f(s0), while J(pi_new) - J(pi) = f(s0) / (1 - gamma) < L.
+    g = 0.9
+    mdp = pg.tightrope_mdp(gamma=g)
+    stay, half = pg.tightrope_policies(0.5)
+    res = pg.improvement_lower_bound(mdp, half, stay, form="slide")
+    # V^pi(s1) - V^pi(s0) = 1/(1 - g/2), so A^pi(s0, stay) = -(1/2) g / (1 - g/2).
+    f0 = -0.5 * g / (1 - g * 0.5)
+    assert res.penalty == 0.0
+    assert res.bound == pytest.approx(f0 / (1 - g * 0.5), abs=1e-12)
+    assert res.gap == pytest.approx(f0 / (1 - g), abs=1e-12)
+    assert res.bound > res.gap + 1.0  # not a lower bound
+    for form in VALID:
+        assert pg.improvement_lower_bound(mdp, half, stay, form=form).bound <= res.gap + 1e-12
+
+
+# ---------------------------------------------------- validity over random MDPs
+
+
+@st.composite
+def mdp_and_policies(draw, finite):
+    seed = draw(st.integers(0, 2**32 - 1))
+    rng = np.random.default_rng(seed)
+    S, A = draw(st.integers(2, 3 if finite else 5)), draw(st.integers(2, 3))
+    kind = draw(st.sampled_from(["dense", "sparse", "deterministic"]))
+    branching = {"dense": None, "sparse": min(2, S), "deterministic": 1}[kind]
+    reward_range = draw(st.sampled_from([(0.0, 1.0), (-1.0, 1.0)]))
+    if finite:
+        mdp = pg.random_mdp(
+            S,
+            A,
+            rng=rng,
+            gamma=draw(st.sampled_from([0.7, 1.0])),
+            horizon=draw(st.integers(2, 4)),
+            branching=branching,
+            reward_range=reward_range,
+        )
+    else:
+        mdp = pg.random_mdp(
+            S,
+            A,
+            rng=rng,
+            gamma=draw(st.sampled_from([0.0, 0.5, 0.9])),
+            branching=branching,
+            reward_range=reward_range,
+        )
+    pi = rng.dirichlet(np.ones(A), size=S)
+    other = rng.dirichlet(np.full(A, 0.3), size=S)
+    a = draw(st.sampled_from([0.0, 1e-6, 1e-3, 0.05, 0.3, 1.0]))
+    return mdp, pi, (1 - a) * pi + a * other
+
+
+def _bf_gap(mdp, pi, pi_new):
+    args = (mdp.P, mdp.r, mdp.p0)
+    T, g = mdp.horizon, mdp.gamma
+    return bf.expected_return(*args, pi_new, T, g) - bf.expected_return(*args, pi, T, g)
+
+
+def _series_return(mdp, pi, n=3000):
+    """sum_{t < n} gamma^t p_t . r_pi by repeated vector-matrix products (no solve)."""
+    P_pi = np.einsum("sat,sa->st", mdp.P, pi)
+    r_pi = (mdp.r * pi).sum(axis=1)
+    p, total = mdp.p0.copy(), 0.0
+    for t in range(n):
+        total += mdp.gamma**t * (p @ r_pi)
+        p = p @ P_pi
+    return total
+
+
+@given(mdp_and_policies(finite=True))
+@settings(max_examples=60, deadline=None)
+def test_no_valid_bound_is_violated_finite_horizon(args):
+    mdp, pi, pi_new = args
+    gap = _bf_gap(mdp, pi, pi_new)
+    # The surrogate by enumeration: sum_t gamma^t E_{p_t}[sum_a pi_new A_t].
+    T, g = mdp.horizon, mdp.gamma
+    V, Q = bf.time_indexed_values(mdp.P, mdp.r, pi, T, g)
+    p = bf.state_marginals(mdp.P, mdp.p0, pi, T)
+    f = np.einsum("sa,tsa->ts", pi_new, Q - V[:, :, None])
+    L = float(sum(g**t * p[t] @ f[t] for t in range(T)))
+    penalties = {}
+    for form in VALID:
+        res = pg.improvement_lower_bound(mdp, pi, pi_new, form=form)
+        assert res.gap == pytest.approx(gap, abs=1e-10)
+        assert res.surrogate == pytest.approx(L, abs=1e-10)
+        assert res.bound <= gap + 1e-10, form
+        assert res.penalty >= 0.0
+        penalties[form] = res.penalty
+    assert penalties["range"] <= penalties["max_abs"] + 1e-12
+    assert penalties["max_abs"] <= penalties["quadratic"] + 1e-12
+
+
+@given(mdp_and_policies(finite=False))
+@settings(max_examples=60, deadline=None)
+def test_no_valid_bound_is_violated_discounted(args):
+    mdp, pi, pi_new = args
+    gap = _series_return(mdp, pi_new) - _series_return(mdp, pi)
+    scale = 1.0 / (1.0 - mdp.gamma)
+    penalties = {}
+    for form in VALID:
+        res = pg.improvement_lower_bound(mdp, pi, pi_new, form=form)
+        assert res.gap == pytest.approx(gap, abs=1e-9 * scale)
+        assert res.bound <= gap + 1e-9 * scale, form
+        penalties[form] = res.penalty
+    assert penalties["range"] <= penalties["max_abs"] + 1e-12 * scale
+    assert penalties["max_abs"] <= penalties["quadratic"] + 1e-12 * scale
+    # TRPO eq. 44, written out with the advantage evaluated by the series above.
+    eps = float(0.5 * np.abs(pi_new - pi).sum(axis=1).max())
+    g = mdp.gamma
+    A = pg.evaluate(mdp, pi).A
+    eq44 = 4 * eps**2 * g * np.abs(A).max() / ((1 - g) * (1 - g * (1 - eps)))
+    assert penalties["quadratic"] == pytest.approx(eq44, abs=1e-12 * scale**2)
+
+
+@given(mdp_and_policies(finite=False))
+@settings(max_examples=40, deadline=None)
+def test_slide_constant_bounds_every_advantage(args):
+    mdp, pi, _ = args
+    assert np.abs(pg.evaluate(mdp, pi).A).max() <= pg.slide_constant(mdp) + 1e-10
+    T = 5
+    fin = pg.TabularMDP(mdp.P, mdp.r, mdp.p0, 1.0, T)
+    assert np.abs(pg.evaluate(fin, pi).A).max() <= pg.slide_constant(fin) + 1e-10
+
+
+def test_penalty_orders_in_eps():
+    # Along pi_a = (1 - a) pi + a target: the constant penalty is O(a), the others O(a^2).
+    mdp, pi = pg.greedy_decrease_example()
+    target = pg.surrogate_greedy_policy(mdp, pi)
+    path = pg.bound_path(mdp, pi, target, [1e-4, 2e-4])
+    for form, order in [("constant", 1), ("max_abs", 2), ("range", 2), ("quadratic", 2)]:
+        ratio = path.penalty[form][1] / path.penalty[form][0]
+        assert ratio == pytest.approx(2**order, rel=1e-3), form
+    assert path.surrogate[1] / path.surrogate[0] == pytest.approx(2, rel=1e-9)
+
+
+def test_bound_path_matches_single_calls():
+    mdp = pg.random_mdp(3, 2, rng=np.random.default_rng(5), gamma=0.8)
+    pi = pg.uniform_policy(3, 2)
+    target = pg.deterministic_policy([0, 1, 1], 2)
+    path = pg.bound_path(mdp, pi, target, [0.0, 0.5, 1.0], forms=("range", "slide"))
+    assert set(path.penalty) == {"range", "slide"}
+    for i, a in enumerate([0.0, 0.5, 1.0]):
+        pi_a = pg.mixture(pi, target, a)
+        for form in ("range", "slide"):
+            res = pg.improvement_lower_bound(mdp, pi, pi_a, form=form)
+            assert path.penalty[form][i] == res.penalty
+        assert (path.eps[i], path.gap[i], path.surrogate[i]) == (res.eps, res.gap, res.surrogate)
+    assert path.eps[0] == 0.0 and path.gap[0] == 0.0 and path.penalty["range"][0] == 0.0
+
+
+# ----------------------------------------------------- the surrogate's maximizer, updates
+
+
+@pytest.mark.parametrize("horizon", [None, 3])
+def test_surrogate_greedy_policy_beats_every_deterministic_policy(horizon):
+    rng = np.random.default_rng(11)
+    mdp = pg.random_mdp(3, 3, rng=rng, gamma=0.9 if horizon is None else 1.0, horizon=horizon)
+    pi = rng.dirichlet(np.ones(3), size=3)
+    best = pg.surrogate_advantage(mdp, pi, pg.surrogate_greedy_policy(mdp, pi))
+    for acts in itertools.product(range(3), repeat=3):
+        other = pg.surrogate_advantage(mdp, pi, pg.deterministic_policy(acts, 3))
+        assert other <= best + 1e-12
+
+
+def test_greedy_step_lowers_J_on_the_example_and_conservative_does_not():
+    mdp, pi = pg.greedy_decrease_example()
+    assert (mdp.n_states, mdp.n_actions, mdp.horizon) == (4, 3, 9)
+    greedy = pg.greedy_update(mdp, pi, 6)
+    np.testing.assert_array_equal(greedy.steps, np.ones(6))
+    assert np.diff(greedy.J).min() < -0.4  # 7.585 -> 7.174 and back, by enumeration below
+    cons = pg.conservative_update(mdp, pi, 8)
+    assert np.all(np.diff(cons.J) >= -1e-12)
+    assert np.all(cons.bounds >= 0) and np.all(cons.bounds <= np.diff(cons.J) + 1e-10)
+    for run in (greedy, cons):
+        for k in (0, 3, len(run.J) - 1):
+            ref = bf.expected_return(mdp.P, mdp.r, mdp.p0, run.policies[k], 9, 1.0)
+            assert run.J[k] == pytest.approx(ref, abs=1e-10)
+
+
+def test_greedy_update_in_the_discounted_case_is_policy_iteration():
+    mdp = pg.random_mdp(4, 3, rng=np.random.default_rng(2), gamma=0.9)
+    run = pg.greedy_update(mdp, pg.uniform_policy(4, 3), 5)
+    assert np.all(np.diff(run.J) >= -1e-12)
+    path = pg.policy_iteration_path(mdp)
+    np.testing.assert_allclose(run.J[-1], path.J[-1], atol=1e-10)
+
+
+@given(mdp_and_policies(finite=True), st.sampled_from(["quadratic", "range", "max_abs"]))
+@settings(max_examples=25, deadline=None)
+def test_conservative_update_never_decreases_J(args, form):
+    mdp, pi, _ = args
+    run = pg.conservative_update(mdp, pi, 3, steps=np.linspace(0, 1, 11), form=form)
+    assert run.policies.shape == (4, mdp.n_states, mdp.n_actions)
+    assert np.all(np.diff(run.J) >= run.bounds - 1e-10)
+    assert np.all(run.bounds >= -1e-12)  # a = 0 (no step) has bound 0 up to rounding
+    for k in range(4):
+        assert run.J[k] == pytest.approx(pg.expected_return(mdp, run.policies[k]), abs=1e-10)
+
+
+def test_conservative_update_picks_the_best_step():
+    mdp, pi = pg.greedy_decrease_example()
+    steps = [0.0, 0.1, 0.2, 0.5]
+    run = pg.conservative_update(mdp, pi, 1, steps=steps)
+    target = pg.surrogate_greedy_policy(mdp, pi)
+    bounds = [
+        pg.improvement_lower_bound(mdp, pi, pg.mixture(pi, target, a), form="quadratic").bound
+        for a in steps
+    ]
+    assert run.steps[0] == steps[int(np.argmax(bounds))]
+    assert run.bounds[0] == max(bounds)
+    np.testing.assert_allclose(run.policies[1], pg.mixture(pi, target, run.steps[0]), atol=0)
+
+
+# ---------------------------------------------------------------------------- errors
+
+
+def test_expectation_errors():
+    def check(msg, *args, form="range"):
+        with pytest.raises(ValueError, match=re.escape(msg) + "$"):
+            pg.expectation_lower_bound(*args, form=form)
+
+    check("p_new must have shape (2,) like p, got (3,)", [1, 0], [1, 0, 0], [0, 1])
+    check("p sums to 0.5, expected 1 (atol=1e-08)", [0.5, 0], [1, 0], [0, 1])
+    check("p_new[1] is -0.5, expected >= 0", [1, 0], [1.5, -0.5], [0, 1])
+    check("f must have shape (2,) like p, got (3,)", [1, 0], [1, 0], [0, 1, 2])
+    check("f[1] is nan, expected a finite number", [1, 0], [1, 0], [0, np.nan])
+    check("p must have 1 dimension(s), got shape (1, 2) (2 dimension(s))", [[1, 0]], [1, 0], [0, 1])
+    check(
+        "form must be one of 'slide', 'max_abs', 'range', got 'abs'",
+        [1, 0],
+        [1, 0],
+        [0, 1],
+        form="abs",
+    )
+
+
+def test_improvement_errors():
+    mdp = pg.tightrope_mdp()
+    pi, pi_eps = pg.tightrope_policies(0.1)
+
+    def check(msg, call):
+        with pytest.raises(ValueError, match=re.escape(msg) + "$"):
+            call()
+
+    check(
+        "form must be one of 'slide', 'constant', 'max_abs', 'range', 'quadratic', got None",
+        lambda: pg.improvement_lower_bound(mdp, pi, pi_eps, form=None),
+    )
+    check(
+        "pi_new must have shape (2, 2), got (2, 3)",
+        lambda: pg.improvement_lower_bound(mdp, pi, np.ones((2, 3)) / 3, form="range"),
+    )
+    check(
+        "pi[1, :] sums to 0.5, expected 1 (atol=1e-08)",
+        lambda: pg.improvement_lower_bound(mdp, [[1, 0], [0.5, 0]], pi_eps, form="range"),
+    )
+    check(
+        "mdp must be a pgtheory.TabularMDP, got dict",
+        lambda: pg.improvement_lower_bound({}, pi, pi_eps, form="range"),
+    )
+    check("mdp must be a pgtheory.TabularMDP, got str", lambda: pg.slide_constant("mdp"))
+    check(
+        "target must have shape (2, 2), got (3, 2)",
+        lambda: pg.bound_path(mdp, pi, np.ones((3, 2)) / 2, [0.5]),
+    )
+    check(
+        "form must be one of 'slide', 'constant', 'max_abs', 'range', 'quadratic', got 'x'",
+        lambda: pg.bound_path(mdp, pi, pi_eps, [0.5], forms=("range", "x")),
+    )
+
+
+def test_update_errors():
+    mdp, pi = pg.greedy_decrease_example()
+
+    def check(msg, call):
+        with pytest.raises(ValueError, match=re.escape(msg) + "$"):
+            call()
+
+    check(
+        "steps[1] is 1.5, expected a step size in [0, 1]",
+        lambda: pg.conservative_update(mdp, pi, 1, steps=[0.5, 1.5]),
+    )
+    check(
+        "steps[0] is -0.1, expected a step size in [0, 1]",
+        lambda: pg.conservative_update(mdp, pi, 1, steps=[-0.1]),
+    )
+    check(
+        "steps must be non-empty, got shape (0,)",
+        lambda: pg.conservative_update(mdp, pi, 1, steps=[]),
+    )
+    check("n_iterations must be an integer >= 1, got 0", lambda: pg.conservative_update(mdp, pi, 0))
+    check(
+        "n_iterations must be an integer >= 1, got float 2.0",
+        lambda: pg.greedy_update(mdp, pi, 2.0),
+    )
+    check(
+        "pi must have shape (4, 3), got (4, 2)",
+        lambda: pg.greedy_update(mdp, np.ones((4, 2)) / 2, 1),
+    )
+    check(
+        "form must be one of 'slide', 'constant', 'max_abs', 'range', 'quadratic', got 'tv'",
+        lambda: pg.conservative_update(mdp, pi, 1, form="tv"),
+    )
+    check(
+        "pi must have shape (4, 3), got (2, 3)",
+        lambda: pg.surrogate_greedy_policy(mdp, np.ones((2, 3)) / 3),
+    )
