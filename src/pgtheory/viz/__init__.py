@@ -6,11 +6,22 @@ a live widget is shown, ipywidgets). One module per topic:
 - :mod:`pgtheory.viz.interactive`: the interactive-figure helper (live widget in a kernel,
   precomputed frames on the static page);
 - :mod:`pgtheory.viz.distribution_shift`: slide S7's picture and interactive figure;
+- :mod:`pgtheory.viz.coupling`: slide S8's pictures and interactive figure;
 - :mod:`pgtheory.viz.improvement`: slides S1-S2's learning curves and interactive figures;
 - :mod:`pgtheory.viz.performance_difference`: slides S3-S6's pictures and interactive figures;
 - :mod:`pgtheory.viz.tables`: numbers as HTML tables with math headers.
 """
 
+from pgtheory.viz.coupling import (
+    COUPLING_BOUND_LABELS,
+    COUPLING_GRID,
+    NO_DISAGREEMENT_LABELS,
+    coupling_example,
+    coupling_figure,
+    coupling_widget,
+    plot_coupling_bounds,
+    plot_no_disagreement,
+)
 from pgtheory.viz.distribution_shift import (
     DISTRIBUTION_SHIFT_GRID,
     DISTRIBUTION_SHIFT_LABELS,
@@ -63,17 +74,23 @@ from pgtheory.viz.performance_difference import (
 from pgtheory.viz.tables import Table, table
 
 __all__ = [
+    "COUPLING_BOUND_LABELS",
+    "COUPLING_GRID",
     "DISTRIBUTION_SHIFT_GRID",
     "DISTRIBUTION_SHIFT_LABELS",
     "ESS_GRID",
     "HORIZON_GRID",
     "MISMATCH_GRID",
+    "NO_DISAGREEMENT_LABELS",
     "PDL_STEP_GRID",
     "REINFORCE_GRID",
     "STEP_SIZE_GRID",
     "Control",
     "InteractiveFigure",
     "Table",
+    "coupling_example",
+    "coupling_figure",
+    "coupling_widget",
     "distribution_shift_figure",
     "distribution_shift_panels",
     "distribution_shift_widget",
@@ -93,9 +110,11 @@ __all__ = [
     "pdl_example",
     "pdl_step_figure",
     "pdl_step_widget",
+    "plot_coupling_bounds",
     "plot_distribution_shift",
     "plot_learning_curves",
     "plot_mc_convergence",
+    "plot_no_disagreement",
     "plot_pdl_scatter",
     "plot_proof_lines",
     "reinforce_widget",

@@ -1,0 +1,222 @@
+"""Tests for pgtheory.viz.coupling under Agg: S8's example, plots, figure and widget."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import io
+import json
+import re
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import nbformat
+import numpy as np
+import pytest
+from PIL import Image
+
+import pgtheory as pg
+from pgtheory import viz
+from pgtheory.viz.coupling import COUPLING_BOUND_LABELS, COUPLING_GRID, NO_DISAGREEMENT_LABELS
+
+ROOT = Path(__file__).resolve().parent.parent
+S8 = ROOT / "book" / "s8_coupling_general_case.ipynb"
+
+
+def _exactly(message):
+    return f"^{re.escape(message)}$"
+
+
+@pytest.fixture
+def ax():
+    fig, ax = plt.subplots()
+    yield ax
+    plt.close(fig)
+
+
+@pytest.fixture(scope="module")
+def widget():
+    return viz.coupling_widget()
+
+
+@pytest.mark.parametrize("eps", [0.0, 0.05, 0.3, 0.5, 0.6])
+@pytest.mark.parametrize("seed", [0, 1, 7])
+def test_coupling_example_has_max_tv_eps_and_a_stochastic_pi(eps, seed):
+    mdp, pi, pi_new = viz.coupling_example(eps, "random", seed)
+    assert mdp.n_states == 5 and mdp.n_actions == 3 and mdp.gamma == 0.9
+    tv = 0.5 * np.abs(pi_new - pi).sum(axis=1)
+    assert tv.max() == pytest.approx(eps, abs=1e-12)
+    assert np.all(pi > 0) and np.all(pi < 1)  # stochastic, not S7's deterministic case
+    # pi_new moves towards pi's least likely action in every state.
+    least = np.argmin(pi, axis=1)
+    assert np.all(pi_new[np.arange(5), least] >= pi[np.arange(5), least] - 1e-15)
+    # The seed fixes the MDP and pi; eps only moves pi_new.
+    mdp2, pi2, _ = viz.coupling_example(0.2, "random", seed)
+    np.testing.assert_array_equal(mdp.P, mdp2.P)
+    np.testing.assert_array_equal(pi, pi2)
+
+
+def test_coupling_example_tightrope_and_errors():
+    mdp, _pi, pi_new = viz.coupling_example(0.25, "tightrope")
+    np.testing.assert_array_equal(mdp.P, pg.tightrope_mdp().P)
+    np.testing.assert_array_equal(pi_new, pg.tightrope_policies(0.25)[1])
+    with pytest.raises(ValueError, match=_exactly("mdp must be 'tightrope' or 'random', got 'x'")):
+        viz.coupling_example(0.1, "x")
+    with pytest.raises(ValueError, match=_exactly("eps must lie in [0, 1], got 1.5")):
+        viz.coupling_example(1.5)
+    with pytest.raises(ValueError, match=r"^eps must be <= 0\.\d{4} for seed 0, got 0\.99$"):
+        viz.coupling_example(0.99, "random", 0)
+    with pytest.raises(ValueError, match=_exactly("seed must be an integer >= 0, got -1")):
+        viz.coupling_example(0.1, "random", -1)
+    with pytest.raises(ValueError, match=_exactly("seed must be an integer >= 0, got True")):
+        viz.coupling_example(0.1, "random", True)
+
+
+def test_plot_coupling_bounds_draws_the_given_numbers(ax):
+    t = np.arange(6)
+    exact, cb, b = np.linspace(0, 0.5, 6), np.linspace(0, 1, 6), np.linspace(0, 1.2, 6)
+    assert viz.plot_coupling_bounds(ax, t, exact, cb, b, title="S8") is ax
+    lines = ax.get_lines()
+    assert [line.get_label() for line in lines] == list(COUPLING_BOUND_LABELS)
+    for line, y in zip(lines[:3], (exact, cb, b), strict=True):
+        np.testing.assert_array_equal(line.get_xdata(), t)
+        np.testing.assert_array_equal(line.get_ydata(), y)
+    np.testing.assert_array_equal(lines[3].get_ydata(), [2.0, 2.0])
+    assert ax.get_title(loc="left") == "S8"
+    assert ax.get_ylim() == (0.0, 2.2)
+    ax.figure.canvas.draw()
+
+
+def test_plot_no_disagreement_with_and_without_samples(ax):
+    t = np.arange(5)
+    mass, lower = 0.9**t, 0.8**t
+    viz.plot_no_disagreement(ax, t, mass, lower)
+    assert [line.get_label() for line in ax.get_lines()] == list(NO_DISAGREEMENT_LABELS[:2])
+    assert len(ax.collections) == 0
+    ax.clear()
+    sampled = mass + 0.01
+    viz.plot_no_disagreement(ax, t, mass, lower, sampled=sampled, n_samples=100)
+    lines = ax.get_lines()
+    assert [line.get_label() for line in lines] == list(NO_DISAGREEMENT_LABELS)
+    np.testing.assert_array_equal(lines[2].get_ydata(), sampled)
+    (band,) = ax.collections
+    # The band is mass +- 2 sqrt(mass (1 - mass) / n).
+    ys = band.get_paths()[0].vertices[:, 1]
+    se = np.sqrt(mass * (1 - mass) / 100)
+    assert ys.max() == pytest.approx((mass + 2 * se).max(), abs=1e-12)
+    assert ys.min() == pytest.approx((mass - 2 * se).min(), abs=1e-12)
+    ax.figure.canvas.draw()
+
+
+def test_plot_value_errors(ax):
+    with pytest.raises(
+        ValueError, match=_exactly("bound must have the shape of t, (3,), got (2,)")
+    ):
+        viz.plot_coupling_bounds(ax, [0, 1, 2], [0, 1, 2], [0, 1, 2], [0, 1])
+    with pytest.raises(
+        ValueError, match=_exactly("t must hold at least one time index, got shape (0,)")
+    ):
+        viz.plot_coupling_bounds(ax, [], [], [], [])
+    with pytest.raises(ValueError, match=r"^exact\[1\] is nan, expected a finite number$"):
+        viz.plot_coupling_bounds(ax, [0, 1], [0, np.nan], [0, 1], [0, 1])
+    with pytest.raises(
+        ValueError, match=_exactly("n_samples must be an integer >= 1 with sampled, got None")
+    ):
+        viz.plot_no_disagreement(ax, [0, 1], [1, 0.9], [1, 0.8], sampled=[1, 0.9])
+    with pytest.raises(
+        ValueError, match=_exactly("lower must have the shape of t, (2,), got (1,)")
+    ):
+        viz.plot_no_disagreement(ax, [0, 1], [1, 0.9], [1])
+    assert len(ax.get_lines()) == 0
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"eps": 0.3, "mdp": "tightrope", "horizon": 12},
+        {"eps": 0.0, "mdp": "random", "seed": 1, "horizon": 5},
+        {"eps": 0.2, "mdp": "random", "seed": 0, "horizon": 8, "n_samples": 3000},
+    ],
+)
+def test_figure_plots_exactly_the_library_numbers(params):
+    open_before = plt.get_fignums()
+    fig = viz.coupling_figure(**params)
+    eps, mdp_name = params.get("eps", 0.1), params.get("mdp", "random")
+    seed, T = params.get("seed", 0), params.get("horizon", 30)
+    mdp, pi, pi_new = viz.coupling_example(eps, mdp_name, seed)
+    top, bottom = fig.axes
+    lines = top.get_lines()
+    np.testing.assert_array_equal(
+        lines[0].get_ydata(), pg.marginal_l1_distance(mdp, pi, pi_new, horizon=T)
+    )
+    mass = pg.no_disagreement_chain(mdp, pi, pi_new, horizon=T).mass
+    np.testing.assert_array_equal(lines[1].get_ydata(), 2 * (1 - mass))
+    np.testing.assert_allclose(
+        lines[2].get_ydata(), 2 * (1 - (1 - eps) ** np.arange(T)), rtol=0, atol=1e-12
+    )
+    low = bottom.get_lines()
+    np.testing.assert_array_equal(low[0].get_ydata(), mass)
+    np.testing.assert_allclose(low[1].get_ydata(), (1 - eps) ** np.arange(T), rtol=0, atol=1e-12)
+    assert f"ε = {eps:.2f}" in top.get_title(loc="left")
+    if "n_samples" in params:
+        n = params["n_samples"]
+        tr = pg.coupled_trajectories(
+            mdp, pi, pi_new, n, rng=np.random.default_rng(1000 + seed), horizon=T
+        )
+        sampled = (tr.split[:, None] >= np.arange(T)[None, :]).mean(axis=0)
+        np.testing.assert_array_equal(low[2].get_ydata(), sampled)
+        assert np.all(np.abs(sampled - mass) <= 5 * np.sqrt(mass * (1 - mass) / n) + 1e-12)
+    else:
+        assert len(low) == 2
+    assert plt.get_fignums() == open_before
+
+
+def test_widget_grid_and_controls(widget):
+    assert [c.name for c in widget.controls] == ["eps", "mdp", "seed"]
+    assert [c.kind for c in widget.controls] == ["slider", "dropdown", "slider"]
+    for c in widget.controls:
+        assert c.values == COUPLING_GRID[c.name]
+    assert widget.grid_size == 6 * 2 * 2
+    assert len(widget.frames) == 6 * 3  # the tightrope ignores the seed
+    assert widget.n_bytes <= 1_000_000
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"eps": 0.1, "mdp": "random", "seed": 0},
+        {"eps": 0.5, "mdp": "tightrope", "seed": 1},
+    ],
+)
+def test_widget_frames_are_the_figure_rendered(widget, params):
+    frame = widget.frame(**params)
+    assert frame == viz.render_png(viz.coupling_figure(**params), colors=32)
+    with Image.open(io.BytesIO(frame)) as im:
+        assert im.size == (1080, 960)  # 7.2 x 6.4 inches at 150 dpi
+
+
+def test_readme_lists_the_s8_figure_with_its_numbers(widget):
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    rows = [r for r in readme.splitlines() if "`pgtheory.viz.coupling_widget`" in r]
+    assert len(rows) == 1, rows
+    cells = [c.strip() for c in rows[0].strip("|").split("|")]
+    assert cells[0] == "S8"
+    assert cells[2] == "; ".join(c.describe() for c in widget.controls)
+    assert cells[3:] == [str(widget.grid_size), str(len(widget.frames)), f"{widget.n_bytes:,}"]
+
+
+def test_s8_chapter_stores_the_frames_the_library_renders(widget):
+    nb = nbformat.read(S8, as_version=4)
+    stored = [
+        out["data"]["text/html"]
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        for out in cell.get("outputs", [])
+        if "pgt-interactive" in str(out.get("data", {}).get("text/html", ""))
+    ]
+    assert len(stored) == 1, f"expected one interactive figure in S8, found {len(stored)}"
+    html = stored[0] if isinstance(stored[0], str) else "".join(stored[0])
+    payload = html.split('class="pgt-data">', 1)[1].split("</script>", 1)[0]
+    assert json.loads(payload)["frameOf"] == list(widget.frame_of)
+    assert html == widget.to_html()
