@@ -8,6 +8,14 @@ slides S1-S9, importing numpy only. Figures and interactive figures are in
 ``r[s, a]``, ``pi[s, a]``, ``p0[s]``; ``theta[s, a]`` for the tabular softmax policy.
 """
 
+from pgtheory.algorithms import (
+    AlgorithmRun,
+    conservative_policy_iteration,
+    maximize_bound,
+    natural_policy_gradient,
+    ppo_clip,
+    trpo,
+)
 from pgtheory.batched import (
     MDPBatch,
     batch_evaluate,
@@ -171,6 +179,7 @@ __all__ = [
     "IMPROVEMENT_FORMS",
     "PDL_PROOF_STEPS",
     "TRPO_FORMS",
+    "AlgorithmRun",
     "BoundParts",
     "BoundPath",
     "CoupledTrajectories",
@@ -201,6 +210,7 @@ __all__ = [
     "bound_tightness_sweep",
     "chain_mdp",
     "check_support",
+    "conservative_policy_iteration",
     "conservative_update",
     "coupled_trajectories",
     "cpi_bound",
@@ -231,9 +241,11 @@ __all__ = [
     "max_mistake_probability",
     "max_tv_distance",
     "maximal_coupling",
+    "maximize_bound",
     "mistake_probabilities",
     "mixture",
     "mixture_check",
+    "natural_policy_gradient",
     "no_disagreement_chain",
     "no_mistake_chain",
     "ordinary_importance_sampling",
@@ -243,6 +255,7 @@ __all__ = [
     "policy_gradient",
     "policy_iteration",
     "policy_iteration_path",
+    "ppo_clip",
     "random_mdp",
     "random_mdp_batch",
     "reinforce",
@@ -271,6 +284,7 @@ __all__ = [
     "tightrope_surrogate_gap",
     "total_variation",
     "trajectory_ratios",
+    "trpo",
     "trpo_bound",
     "tv_distance",
     "uniform_policy",
