@@ -49,12 +49,12 @@ class AlgorithmRun(NamedTuple):
     """One run: ``K`` steps from the initial policy.
 
     ``J`` (K+1,): the exact return before each step and after the last. Per step (K,):
-    ``step_size`` (the algorithm's: CPI's alpha, the multiplier of the natural direction,
-    PPO's number of clipped samples is not a step size, so there it is the learning rate),
-    ``max_tv = max_s TV(pi_k, pi_k+1)[s]``, ``mean_kl = sum_s d^pi_k(s) KL(pi_k ||
-    pi_k+1)[s]`` (TRPO's average KL), ``max_kl``, ``surrogate = L_pi_k(pi_k+1) - J(pi_k)``
-    and ``trpo_bound``, Theorem 1's lower bound on ``J[k+1] - J[k]``. ``policies``
-    (K+1, S, A).
+    ``step_size`` (CPI's alpha, the multiplier of the natural or TRPO direction, the chosen
+    step of :func:`maximize_bound`, PPO's learning rate), ``max_tv = max_s TV(pi_k,
+    pi_k+1)[s]``, ``mean_kl = sum_s d^pi_k(s) KL(pi_k || pi_k+1)[s]`` (TRPO's average KL),
+    ``max_kl = max_s KL(pi_k || pi_k+1)[s]``, ``surrogate = L_pi_k(pi_k+1) - J(pi_k)`` and
+    ``trpo_bound``, Theorem 1's lower bound on ``J[k+1] - J[k]`` (negative: the step left
+    the region where improvement is guaranteed). ``policies`` (K+1, S, A).
     """
 
     J: NDArray[np.float64]
