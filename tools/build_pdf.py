@@ -1,0 +1,284 @@
+"""Print the built book (``_build/html``) into one PDF, chapter by chapter in toc order.
+
+    python tools/build_pdf.py [HTML_DIR] [-o OUT.pdf] [--no-site-copy]
+
+(``python3 tasks.py pdf`` builds the book first and then runs this.) Each page of
+``_toc.yml`` is opened in Debian's chromium through Playwright (``executable_path``; no
+browser is ever downloaded), served from 127.0.0.1 with every other host blocked. Once
+MathJax has typeset the page and every image has loaded, the page is printed with a print
+stylesheet (no sidebars, header buttons or "show code" toggles; figures kept whole) and
+the pages are merged with pypdf, one outline entry per page. Every page starts on a new
+sheet. What is not printed: the set-up code hidden on the site (``hide-input``), and the
+exercises' solutions, which are collapsed dropdowns on the site (they stay online).
+Interactive figures print their default frame (the static control's first image).
+
+The PDF goes to ``_build/pdf/pgtheory.pdf`` and is copied into the site as
+``_build/html/_static/pgtheory.pdf``, which the "Book (.pdf)" entry of every page's
+download menu links to (tools/pgtheory_pdf_button.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import re
+import shutil
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+HTML_DIR = ROOT / "_build" / "html"
+PDF_OUT = ROOT / "_build" / "pdf" / "pgtheory.pdf"
+#: Where the site's download button expects the PDF (tools/pgtheory_pdf_button.py).
+PDF_IN_SITE = Path("_static") / "pgtheory.pdf"
+#: Flags of a headless, offline chromium running as root in a container.
+CHROMIUM_ARGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-extensions",
+)
+TIMEOUT_MS = 120_000
+
+#: Print stylesheet added to every page before printing.
+PRINT_CSS = """
+@page { size: A4; margin: 14mm 13mm 16mm 13mm; }
+html, body { background: #fff !important; }
+.bd-header, .bd-header-article, .bd-sidebar-primary, .bd-sidebar-secondary,
+.bd-footer, .bd-footer-article, .bd-footer-content, .prev-next-area, footer,
+.skip-link, #pst-back-to-top, .search-button-field, .theme-switch-button,
+.headerlink, .copybtn, .toggle-button, button.toggle-button, .article-header-buttons,
+details.above-input, details.hide, .solution, .pgt-live-note,
+.bd-search, .sidebar-toggle, .primary-toggle, .secondary-toggle {
+  display: none !important;
+}
+.bd-page-width, .bd-container, .bd-container__inner, .bd-main, .bd-content,
+.bd-article-container, .bd-article {
+  max-width: none !important; width: 100% !important;
+  padding-left: 0 !important; padding-right: 0 !important;
+  margin-left: 0 !important; margin-right: 0 !important;
+}
+img, figure, .cell_output, .admonition, .proof, table, mjx-container[display="true"] {
+  break-inside: avoid;
+}
+h1, h2, h3, .admonition-title, .caption { break-after: avoid; }
+"""
+
+#: Resolves once MathJax (if the page loads it) has typeset the page, and every image
+#: has loaded (lazy images are made eager first: a printed page never scrolls to them).
+_READY_JS = """
+async () => {
+  document.querySelectorAll('img[loading="lazy"]').forEach((img) => {
+    img.loading = 'eager';
+  });
+  if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
+    await MathJax.startup.promise;
+  }
+  await Promise.all(Array.from(document.images).map((img) => img.complete
+    ? Promise.resolve()
+    : new Promise((ok) => { img.onload = ok; img.onerror = ok; })));
+  const broken = Array.from(document.images)
+    .filter((img) => img.closest('article') && img.naturalWidth === 0)
+    .map((img) => img.getAttribute('src').slice(0, 80));
+  const h1 = document.querySelector('article h1') || document.querySelector('h1');
+  const title = h1 ? h1.textContent.replace(/[#¶]/g, '').replace(/\\s+/g, ' ').trim() : '';
+  return {broken, title};
+}
+"""
+
+
+@dataclass(frozen=True)
+class PrintedPage:
+    """One page of the toc in the merged PDF (``first_page`` counts from 0)."""
+
+    docname: str
+    title: str
+    first_page: int
+    n_pages: int
+
+
+def toc_docnames(toc_file: Path = ROOT / "_toc.yml") -> list[str]:
+    """The book's pages in reading order, from ``_toc.yml`` (jb-book format)."""
+    import yaml
+
+    toc = yaml.safe_load(toc_file.read_text(encoding="utf-8"))
+    names = [toc["root"]]
+
+    def walk(entries: list[dict] | None) -> None:
+        for entry in entries or []:
+            if "file" in entry:
+                names.append(entry["file"])
+            walk(entry.get("sections"))
+
+    for part in toc.get("parts", []):
+        walk(part.get("chapters"))
+    walk(toc.get("chapters"))
+    return [re.sub(r"\.(md|ipynb)$", "", n) for n in names]
+
+
+def find_chromium() -> str:
+    """Debian's chromium (or $PGTHEORY_CHROMIUM); never a downloaded browser."""
+    for candidate in (os.environ.get("PGTHEORY_CHROMIUM"), "/usr/bin/chromium"):
+        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
+            return candidate
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found:
+        return found
+    raise RuntimeError(
+        "chromium is not installed: `apt-get install -y chromium` (Debian/Ubuntu; "
+        "`python3 tasks.py pdf` does this when run as root). Never `playwright install`."
+    )
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@contextmanager
+def serve(root: Path) -> Iterator[str]:
+    """Serve ``root`` on 127.0.0.1 (free port); yield the base URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_QuietHandler, directory=str(root)))
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+def _offline(route) -> None:
+    host = urlsplit(route.request.url).hostname or ""
+    if route.request.url.startswith(("data:", "blob:")) or host in {"127.0.0.1", "localhost"}:
+        route.continue_()
+    else:
+        route.abort("blockedbyclient")
+
+
+def print_pages(html_dir: Path, docnames: list[str]) -> list[tuple[str, str, bytes]]:
+    """``(docname, title, pdf bytes)`` of each page, printed by the system chromium."""
+    from playwright.sync_api import sync_playwright
+
+    missing = [d for d in docnames if not (html_dir / f"{d}.html").is_file()]
+    if missing:
+        raise FileNotFoundError(f"not in {html_dir} (build the book first): {missing}")
+    out = []
+    with serve(html_dir) as base, sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=find_chromium(), headless=True, args=list(CHROMIUM_ARGS)
+        )
+        try:
+            context = browser.new_context(
+                color_scheme="light", viewport={"width": 900, "height": 1200}
+            )
+            context.route("**/*", _offline)
+            page = context.new_page()
+            page.set_default_timeout(TIMEOUT_MS)
+            for docname in docnames:
+                page.goto(base + f"{docname}.html", wait_until="load")
+                page.add_style_tag(content=PRINT_CSS)
+                ready = page.evaluate(_READY_JS)
+                if ready["broken"]:
+                    raise RuntimeError(f"{docname}: images did not load: {ready['broken']}")
+                pdf = page.pdf(
+                    format="A4",
+                    print_background=True,
+                    prefer_css_page_size=True,
+                    display_header_footer=True,
+                    header_template="<span></span>",
+                    footer_template=(
+                        '<div style="font-size:7pt;color:#666;width:100%;text-align:center">'
+                        '<span class="title"></span> &middot; <span class="pageNumber"></span>'
+                        "</div>"
+                    ),
+                )
+                out.append((docname, ready["title"] or docname, pdf))
+        finally:
+            browser.close()
+    return out
+
+
+def merge(printed: list[tuple[str, str, bytes]], out: Path, title: str) -> list[PrintedPage]:
+    """Merge the printed pages with pypdf (one outline entry each) into ``out``."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    pages = []
+    for docname, page_title, pdf in printed:
+        reader = PdfReader(io.BytesIO(pdf))
+        first = len(writer.pages)
+        writer.append(reader, outline_item=page_title)
+        pages.append(PrintedPage(docname, page_title, first, len(reader.pages)))
+    writer.add_metadata({"/Title": title, "/Author": "The pgtheory authors"})
+    writer.page_mode = "/UseOutlines"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("wb") as fh:
+        writer.write(fh)
+    return pages
+
+
+def book_title(config: Path = ROOT / "_config.yml") -> str:
+    import yaml
+
+    return str(yaml.safe_load(config.read_text(encoding="utf-8"))["title"])
+
+
+def build_pdf(
+    html_dir: Path = HTML_DIR,
+    out: Path = PDF_OUT,
+    *,
+    docnames: list[str] | None = None,
+    site_copy: bool = True,
+) -> list[PrintedPage]:
+    """Print ``docnames`` (default: the toc) of the built book into ``out``.
+
+    With ``site_copy``, also copy the PDF to ``html_dir/_static/pgtheory.pdf`` (the file
+    the site's download button links to).
+    """
+    docnames = toc_docnames() if docnames is None else docnames
+    pages = merge(print_pages(html_dir, docnames), out, book_title())
+    if site_copy:
+        shutil.copyfile(out, html_dir / PDF_IN_SITE)
+    return pages
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("html_dir", nargs="?", type=Path, default=HTML_DIR)
+    parser.add_argument("-o", "--out", type=Path, default=PDF_OUT)
+    parser.add_argument("--no-site-copy", action="store_true")
+    args = parser.parse_args(argv)
+    start = time.monotonic()
+    pages = build_pdf(args.html_dir, args.out, site_copy=not args.no_site_copy)
+    elapsed = time.monotonic() - start
+    n_pages = sum(p.n_pages for p in pages)
+    size = args.out.stat().st_size
+    for p in pages:
+        print(f"  p. {p.first_page + 1:>3}  {p.n_pages:>3} pp.  {p.title}")
+    print(
+        f"{args.out}: {len(pages)} chapters, {n_pages} pages, {size / 1e6:.1f} MB, {elapsed:.1f} s"
+    )
+    if not args.no_site_copy:
+        print(f"copied to {args.html_dir / PDF_IN_SITE}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
