@@ -18,6 +18,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from pgtheory._validation import (
+    PROB_ATOL,
     as_float_array,
     check_distribution,
     check_positive_int,
@@ -187,6 +188,13 @@ def random_mdp_batch(
 def _batch_policy(batch: MDPBatch, pi: ArrayLike, name: str = "pi") -> NDArray[np.float64]:
     """A policy for every MDP: shape (B, S, A), or (S, A) broadcast to the batch."""
     shape = (batch.n_mdps, batch.n_states, batch.n_actions)
+    arr = np.asarray(pi, dtype=np.float64) if isinstance(pi, np.ndarray) else None
+    if arr is not None and arr.shape == shape:
+        # Fast path for a large batch: one pass for the sums, one for the minimum (a NaN or
+        # inf makes a sum non-finite); the full checks below name the offending entry.
+        sums = arr.sum(axis=-1)
+        if np.isfinite(sums).all() and arr.min() >= 0 and np.abs(sums - 1.0).max() <= PROB_ATOL:
+            return arr
     arr = as_float_array(pi, name)
     if arr.shape == shape[1:]:
         arr = np.broadcast_to(arr, shape)
