@@ -46,7 +46,7 @@ from pgtheory._validation import (
     check_positive_int,
 )
 from pgtheory.bounds import s7_bound
-from pgtheory.evaluation import _evaluate, _mdp_policy
+from pgtheory.evaluation import ValueFunctions, _evaluate, _mdp_policy
 from pgtheory.improvement import greedy_policy
 from pgtheory.mdp import TabularMDP, _as_mdp, random_mdp
 from pgtheory.performance_difference import _occupancy, _policies, _time_indexed
@@ -233,11 +233,40 @@ def improvement_lower_bound(
     """
     form = _check_form(form, IMPROVEMENT_FORMS)
     mdp, pi, pi_new = _policies(mdp, pi, pi_new)
-    vf = _evaluate(mdp, pi)
-    A = _time_indexed(mdp, vf.A)  # (T, S, A), or (1, S, A) discounted
+    return _bounds(_OldPolicy.of(mdp, pi), pi_new, (form,))[form]
+
+
+class _OldPolicy(NamedTuple):
+    """What every bound needs from the old policy, computed once."""
+
+    mdp: TabularMDP
+    pi: NDArray[np.float64]
+    A: NDArray[np.float64]  # (T, S, A), or (1, S, A) discounted
+    occupancy: NDArray[np.float64]  # gamma^t P_pi(s_t = s), (T, S) or (1, S)
+    J: float
+
+    @classmethod
+    def of(cls, mdp: TabularMDP, pi: NDArray) -> _OldPolicy:
+        vf = _evaluate(mdp, pi)
+        A = _time_indexed(mdp, vf.A)
+        return cls(mdp, pi, A, _occupancy(mdp, pi), _start_value(mdp, vf))
+
+
+def _start_value(mdp: TabularMDP, vf: ValueFunctions) -> float:
+    """``J = E_{s0 ~ p0}[V(s0)]`` (``V[0]`` for a finite horizon)."""
+    V = vf.V if mdp.horizon is None else vf.V[0]
+    return float(mdp.p0 @ V)
+
+
+def _bounds(
+    old: _OldPolicy, pi_new: NDArray, forms: tuple[str, ...]
+) -> dict[str, ImprovementBound]:
+    """:func:`improvement_lower_bound` for several forms, sharing the work."""
+    mdp, A = old.mdp, old.A
     f = np.einsum("sa,tsa->ts", pi_new, A)
-    surrogate = float(np.einsum("ts,ts->", _occupancy(mdp, pi), f))
-    eps = float(0.5 * np.abs(pi_new - pi).sum(axis=1).max())
+    surrogate = float(np.einsum("ts,ts->", old.occupancy, f))
+    eps = float(0.5 * np.abs(pi_new - old.pi).sum(axis=1).max())
+    gap = _start_value(mdp, _evaluate(mdp, pi_new)) - old.J
     gamma = mdp.gamma
     if mdp.horizon is None:
         weights = np.array([_discounted_weight(gamma, eps)])
@@ -247,23 +276,22 @@ def improvement_lower_bound(
         t = np.arange(mdp.horizon)
         weights = gamma**t * s7_bound(eps, t)
         slide_weights = 2.0 * eps * t * gamma**t
-    if form == "slide":
-        penalty = float(slide_weights @ f.max(axis=1))
-    else:
-        if form == "constant":
-            C = np.full(len(weights), slide_constant(mdp))
-        elif form == "max_abs":
-            C = np.abs(f).max(axis=1)
-        elif form == "range":
-            C = 0.5 * (f.max(axis=1) - f.min(axis=1))
+    out = {}
+    for form in forms:
+        if form == "slide":
+            penalty = float(slide_weights @ f.max(axis=1))
         else:
-            C = 2.0 * eps * np.abs(A).max(axis=(1, 2))
-        penalty = float(weights @ C)
-    V, V_new = vf.V, _evaluate(mdp, pi_new).V
-    if mdp.horizon is not None:
-        V, V_new = V[0], V_new[0]
-    gap = float(mdp.p0 @ V_new - mdp.p0 @ V)
-    return ImprovementBound(surrogate, penalty, surrogate - penalty, eps, gap)
+            if form == "constant":
+                C = np.full(len(weights), slide_constant(mdp))
+            elif form == "max_abs":
+                C = np.abs(f).max(axis=1)
+            elif form == "range":
+                C = 0.5 * (f.max(axis=1) - f.min(axis=1))
+            else:
+                C = 2.0 * eps * np.abs(A).max(axis=(1, 2))
+            penalty = float(weights @ C)
+        out[form] = ImprovementBound(surrogate, penalty, surrogate - penalty, eps, gap)
+    return out
 
 
 def surrogate_greedy_policy(mdp: TabularMDP, pi: ArrayLike) -> NDArray[np.float64]:
@@ -324,17 +352,15 @@ def _mixture_run(
     policies, J, chosen, bounds = [pi], [], [], []
     for _ in range(n_iterations):
         target = surrogate_greedy_policy(mdp, pi)
-        results = [
-            improvement_lower_bound(mdp, pi, (1.0 - a) * pi + a * target, form=form) for a in steps
-        ]
+        old = _OldPolicy.of(mdp, pi)
+        results = [_bounds(old, (1.0 - a) * pi + a * target, (form,))[form] for a in steps]
         k = int(np.argmax([r.bound for r in results]))
         J.append(results[k].gap)
         chosen.append(steps[k])
         bounds.append(results[k].bound)
         pi = (1.0 - steps[k]) * pi + steps[k] * target
         policies.append(pi)
-    V0 = _evaluate(mdp, policies[0]).V
-    J0 = float(mdp.p0 @ (V0 if mdp.horizon is None else V0[0]))
+    J0 = _start_value(mdp, _evaluate(mdp, policies[0]))
     return UpdateRun(
         np.array(policies),
         J0 + np.concatenate([[0.0], np.cumsum(J)]),
@@ -435,19 +461,15 @@ def bound_path(
     target = check_policy(target, "target", mdp.n_states, mdp.n_actions)
     steps = _check_steps(steps)
     forms = tuple(_check_form(form, IMPROVEMENT_FORMS) for form in forms)
-    rows = {
-        form: [
-            improvement_lower_bound(mdp, pi, (1.0 - a) * pi + a * target, form=form) for a in steps
-        ]
-        for form in forms
-    }
-    first = next(iter(rows.values()))
+    old = _OldPolicy.of(mdp, pi)
+    rows = [_bounds(old, (1.0 - a) * pi + a * target, forms) for a in steps]
+    first = [row[forms[0]] for row in rows]
     return BoundPath(
         steps,
         np.array([r.eps for r in first]),
         np.array([r.gap for r in first]),
         np.array([r.surrogate for r in first]),
-        {form: np.array([r.penalty for r in rs]) for form, rs in rows.items()},
+        {form: np.array([row[form].penalty for row in rows]) for form in forms},
     )
 
 

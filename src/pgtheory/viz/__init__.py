@@ -8,6 +8,7 @@ a live widget is shown, ipywidgets). One module per topic:
 - :mod:`pgtheory.viz.distribution_shift`: slide S7's picture and interactive figure;
 - :mod:`pgtheory.viz.coupling`: slide S8's pictures and interactive figure;
 - :mod:`pgtheory.viz.improvement`: slides S1-S2's learning curves and interactive figures;
+- :mod:`pgtheory.viz.objective_bound`: slide S9's pictures and interactive figure;
 - :mod:`pgtheory.viz.performance_difference`: slides S3-S6's pictures and interactive figures;
 - :mod:`pgtheory.viz.tables`: numbers as HTML tables with math headers.
 """
@@ -49,6 +50,18 @@ from pgtheory.viz.interactive import (
     slider,
     toggle,
 )
+from pgtheory.viz.objective_bound import (
+    BOUND_FORMS_SHOWN,
+    OBJECTIVE_BOUND_GRID,
+    bound_example,
+    bounds_figure,
+    objective_bound_figure,
+    objective_bound_widget,
+    plot_bounds,
+    plot_penalties,
+    plot_updates,
+    updates_figure,
+)
 from pgtheory.viz.performance_difference import (
     ESS_GRID,
     HORIZON_GRID,
@@ -74,6 +87,7 @@ from pgtheory.viz.performance_difference import (
 from pgtheory.viz.tables import Table, table
 
 __all__ = [
+    "BOUND_FORMS_SHOWN",
     "COUPLING_BOUND_LABELS",
     "COUPLING_GRID",
     "DISTRIBUTION_SHIFT_GRID",
@@ -82,12 +96,15 @@ __all__ = [
     "HORIZON_GRID",
     "MISMATCH_GRID",
     "NO_DISAGREEMENT_LABELS",
+    "OBJECTIVE_BOUND_GRID",
     "PDL_STEP_GRID",
     "REINFORCE_GRID",
     "STEP_SIZE_GRID",
     "Control",
     "InteractiveFigure",
     "Table",
+    "bound_example",
+    "bounds_figure",
     "coupling_example",
     "coupling_figure",
     "coupling_widget",
@@ -106,17 +123,22 @@ __all__ = [
     "mismatch_example",
     "mismatch_figure",
     "mismatch_widget",
+    "objective_bound_figure",
+    "objective_bound_widget",
     "pdl_check_panels",
     "pdl_example",
     "pdl_step_figure",
     "pdl_step_widget",
+    "plot_bounds",
     "plot_coupling_bounds",
     "plot_distribution_shift",
     "plot_learning_curves",
     "plot_mc_convergence",
     "plot_no_disagreement",
     "plot_pdl_scatter",
+    "plot_penalties",
     "plot_proof_lines",
+    "plot_updates",
     "reinforce_widget",
     "render_png",
     "slider",
@@ -125,4 +147,5 @@ __all__ = [
     "table",
     "tabular_reinforce_figure",
     "toggle",
+    "updates_figure",
 ]
