@@ -50,6 +50,9 @@ MATH_MODULES = (
     "importance_sampling",
     "surrogate",
     "natural_gradient",
+    "batched",
+    "guarantees",
+    "algorithms",
 )
 #: Surviving mutants judged equivalent: "<mutant name>: <one-line reason>" per line.
 EQUIVALENT_MUTANTS = ROOT / "tests" / "equivalent_mutants.txt"
