@@ -1,8 +1,12 @@
 #!/usr/bin/env python3
 """The project's commands. Each sets up `.venv` (idempotent) and then does one job.
 
-    python3 tasks.py book       set up, build the book (HTML under _build/html)
-    python3 tasks.py test       set up, run every test (library, notebooks, build, browser)
+    python3 tasks.py book       set up, build the book (HTML under _build/html) and its PDF
+    python3 tasks.py test       set up, run every test (library, notebooks, build, browser,
+                                the locks, the workflows, the PDF)
+    python3 tasks.py pdf        set up, build the book, print it into _build/pdf/pgtheory.pdf
+    python3 tasks.py lock       regenerate requirements.txt and requirements-dev.txt (uv pip
+                                compile; needs PyPI; extra arguments go to uv, e.g. --upgrade)
     python3 tasks.py execute    re-execute chapters in place (all, or the paths given)
     python3 tasks.py bench      run the benchmark scripts (tables of ratios)
     python3 tasks.py mutate     mutation-test the math modules (slow; not part of `test`)
@@ -27,6 +31,17 @@ VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PY = BIN / "python"
 CHROMIUM = Path("/usr/bin/chromium")
+#: poppler-utils' tools that the PDF test uses (Debian package `poppler-utils`).
+POPPLER_TOOLS = ("pdftoppm", "pdftotext", "pdfimages")
+#: The locks: (output, inputs) for `uv pip compile`. The dev lock comes first: the readers'
+#: lock is constrained by it, so both pin the same version of every package they share.
+LOCKS = (
+    ("requirements-dev.txt", ("pyproject.toml", "--extra", "dev")),
+    ("requirements.txt", ("requirements.in", "-c", "requirements-dev.txt")),
+)
+#: The Python the locks are resolved for (runtime.txt declares 3.11 for Binder).
+LOCK_PYTHON = "3.11.7"
+LOCK_COMMAND = "python3 tasks.py lock"
 
 # Mutation testing (`python3 tasks.py mutate`). mutmut copies src/ to mutants/ and mutates the
 # copy; an installed pgtheory (editable or not) would shadow it, so this venv has the pinned
@@ -86,6 +101,17 @@ def ensure_chromium() -> None:
         sys.exit("chromium is missing: run `sudo apt-get install -y chromium` (Debian/Ubuntu)")
 
 
+def ensure_poppler() -> None:
+    """The PDF test renders and reads pages with poppler-utils; install it when missing."""
+    if all(shutil.which(tool) for tool in POPPLER_TOOLS):
+        return
+    if shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
+        run("apt-get", "update", "-qq")
+        run("apt-get", "install", "-y", "-qq", "poppler-utils")
+    else:
+        sys.exit("poppler-utils is missing: `sudo apt-get install -y poppler-utils` (Debian)")
+
+
 def build_book(strict: bool = True) -> None:
     args = [BIN / "jupyter-book", "build", ROOT, "--path-output", ROOT]
     if strict:
@@ -93,15 +119,45 @@ def build_book(strict: bool = True) -> None:
     run(*args)
 
 
+def build_pdf() -> None:
+    """Print the built book into _build/pdf/pgtheory.pdf and copy it into the site."""
+    run(PY, ROOT / "tools" / "build_pdf.py")
+
+
 def cmd_book() -> None:
     setup()
+    ensure_chromium()
     build_book()
+    build_pdf()
     print(f"\nThe book is built: open {ROOT / '_build' / 'html' / 'index.html'}")
+
+
+def cmd_pdf() -> None:
+    setup()
+    ensure_chromium()
+    build_book()
+    build_pdf()
+
+
+def cmd_lock(extra: list[str]) -> None:
+    """Regenerate the locks from pyproject.toml and requirements.in (needs PyPI).
+
+    uv keeps every version already pinned in an output file unless told otherwise
+    (`python3 tasks.py lock --upgrade`, or `--upgrade-package NAME`). It installs nothing:
+    `python3 tasks.py test` then installs the new lock into .venv.
+    """
+    setup()
+    for output, inputs in LOCKS:
+        run(
+            BIN / "uv", "pip", "compile", "--quiet", *inputs, "-o", output,
+            "--python-version", LOCK_PYTHON, "--custom-compile-command", LOCK_COMMAND, *extra,
+        )  # fmt: skip
 
 
 def cmd_test(extra: list[str]) -> None:
     setup()
     ensure_chromium()
+    ensure_poppler()
     run(BIN / "ruff", "check", "src", "tests", "benchmarks", "tools", "tasks.py")
     run(PY, "-m", "pytest", *extra)
 
@@ -138,7 +194,7 @@ def setup_mutate() -> None:
     reqs = MUTATE_VENV / "requirements.txt"
     reqs.write_text("\n".join(runtime + tools) + "\n")
     pip = (MUTATE_PY, "-m", "pip", "--disable-pip-version-check")
-    run(*pip, "install", "--quiet", "-r", reqs)
+    run(*pip, "install", "--quiet", "-r", reqs, "-c", ROOT / "requirements-dev.txt")
     installed = subprocess.run([str(c) for c in (*pip, "show", "-q", "pgtheory")], cwd=ROOT)
     if installed.returncode == 0:  # e.g. installed by hand: it would shadow the mutants
         run(*pip, "uninstall", "--yes", "pgtheory")
@@ -217,11 +273,15 @@ def cmd_mutate(extra: list[str]) -> None:
 
 
 def main(argv: list[str]) -> None:
-    if not argv or argv[0] not in {"book", "test", "execute", "bench", "mutate"}:
+    if not argv or argv[0] not in {"book", "test", "execute", "bench", "mutate", "pdf", "lock"}:
         sys.exit(__doc__)
     cmd, rest = argv[0], argv[1:]
     if cmd == "book":
         cmd_book()
+    elif cmd == "pdf":
+        cmd_pdf()
+    elif cmd == "lock":
+        cmd_lock(rest)
     elif cmd == "test":
         cmd_test(rest)
     elif cmd == "execute":
