@@ -9,9 +9,11 @@ instead of building again (the build-log checks are then skipped).
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,6 +42,26 @@ class BookBuild:
 
     html: Path
     log: str | None
+
+
+@dataclass(frozen=True)
+class BookPdf:
+    """The book printed into one PDF (tools/build_pdf.py), and how long printing took."""
+
+    path: Path
+    pages: list
+    seconds: float
+
+
+def _print_book(html: Path) -> BookPdf:
+    """Print the built book and copy the PDF into the site, as `tasks.py book` does."""
+    spec = importlib.util.spec_from_file_location("build_pdf", ROOT / "tools" / "build_pdf.py")
+    build_pdf = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build_pdf)
+    out = html.parent / "pdf" / "pgtheory.pdf"  # _build/pdf beside _build/html
+    start = time.monotonic()
+    pages = build_pdf.build_pdf(html, out)
+    return BookPdf(path=out, pages=pages, seconds=time.monotonic() - start)
 
 
 @pytest.fixture(scope="session")
@@ -84,6 +106,13 @@ def book_build() -> BookBuild:
 
 
 @pytest.fixture(scope="session")
-def book_html(book_build: BookBuild) -> Path:
-    """Path to the built book's ``_build/html`` (built once per session)."""
+def book_pdf(book_build: BookBuild) -> BookPdf:
+    """The built book printed into one PDF, copied into the site (once per session)."""
+    return _print_book(book_build.html)
+
+
+@pytest.fixture(scope="session")
+def book_html(book_build: BookBuild, book_pdf: BookPdf) -> Path:
+    """Path to the built book's ``_build/html`` (built once per session), with the PDF
+    that its download button links to (``_static/pgtheory.pdf``), as on the published site."""
     return book_build.html

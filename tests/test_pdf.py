@@ -1,8 +1,9 @@
 """The book as one PDF (``python3 tasks.py pdf``, tools/build_pdf.py), checked with poppler.
 
-The PDF is printed once per session from the book that ``book_html`` (tests/conftest.py)
-built, and read back with Debian's poppler-utils, not with the tools that wrote it:
-``pdftotext`` for the text, ``pdfimages`` for the figures, ``pdftoppm`` for rendered
+The PDF is printed once per session from the book that ``book_build`` built, by the
+``book_pdf`` fixture (tests/conftest.py: the site under test includes its PDF), and read
+back with Debian's poppler-utils, not with the tools that wrote it: ``pdftotext`` for the
+text, ``pdfimages`` for the figures, ``pdftoppm`` for rendered
 pages. Each page of ``_toc.yml`` must be there, in order, starting on a new sheet (its
 own outline entry), with its title, its text, its figures, and no raw TeX. The checker is
 also shown to fail on broken PDFs: a chapter left empty, and a page printed without
@@ -17,12 +18,12 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from conftest import BookPdf
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow
@@ -191,22 +192,7 @@ def ink(pdf: Path, page: int, tmp: Path) -> float:
     return sum(p < 200 for p in pixels) / len(pixels)
 
 
-@dataclass
-class BuiltPdf:
-    path: Path
-    pages: list
-    seconds: float
-
-
-@pytest.fixture(scope="session")
-def book_pdf(book_html: Path, tmp_path_factory: pytest.TempPathFactory) -> BuiltPdf:
-    out = tmp_path_factory.mktemp("pdf") / "pgtheory.pdf"
-    start = time.monotonic()
-    pages = build_pdf.build_pdf(book_html, out)
-    return BuiltPdf(out, pages, time.monotonic() - start)
-
-
-def test_pdf_has_every_page_of_the_toc_in_order(book_pdf: BuiltPdf, book_html: Path) -> None:
+def test_pdf_has_every_page_of_the_toc_in_order(book_pdf: BookPdf, book_html: Path) -> None:
     problems, n_pages = check_pdf(book_pdf.path, book_html)
     size = book_pdf.path.stat().st_size
     report = (
@@ -223,7 +209,7 @@ def test_pdf_has_every_page_of_the_toc_in_order(book_pdf: BuiltPdf, book_html: P
     assert book_pdf.seconds < BUILD_BUDGET_S, report
 
 
-def test_pdf_pages_render_with_ink(book_pdf: BuiltPdf, tmp_path: Path) -> None:
+def test_pdf_pages_render_with_ink(book_pdf: BookPdf, tmp_path: Path) -> None:
     """pdftoppm renders the first sheet of every chapter, and none is blank."""
     blank = [
         (p.docname, p.first_page + 1)
@@ -233,7 +219,7 @@ def test_pdf_pages_render_with_ink(book_pdf: BuiltPdf, tmp_path: Path) -> None:
     assert blank == []
 
 
-def test_site_download_button_links_to_the_pdf(book_pdf: BuiltPdf, book_html: Path) -> None:
+def test_site_download_button_links_to_the_pdf(book_pdf: BookPdf, book_html: Path) -> None:
     copy = book_html / build_pdf.PDF_IN_SITE
     assert copy.read_bytes() == book_pdf.path.read_bytes()
     for docname in build_pdf.toc_docnames():
@@ -244,7 +230,7 @@ def test_site_download_button_links_to_the_pdf(book_pdf: BuiltPdf, book_html: Pa
         assert target.resolve() == copy.resolve(), (docname, link.group(1))
 
 
-def test_check_fails_on_an_empty_chapter(book_pdf: BuiltPdf, book_html: Path, tmp_path) -> None:
+def test_check_fails_on_an_empty_chapter(book_pdf: BookPdf, book_html: Path, tmp_path) -> None:
     from pypdf import PdfReader, PdfWriter
 
     reader = PdfReader(book_pdf.path)
