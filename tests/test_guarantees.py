@@ -239,3 +239,35 @@ def test_errors():
         pg.tightrope_surrogate_gap(2.0, gamma=0.5)
     with pytest.raises(ValueError, match=full("n_mdps must be an integer >= 1, got 0")):
         pg.bound_tightness_sweep(0, rng=np.random.default_rng(0))
+
+
+def test_guarantee_path_equals_the_one_pair_bounds():
+    rng = np.random.default_rng(12)
+    mdp = pg.random_mdp(5, 3, rng=rng, gamma=0.8, branching=2)
+    pi, pi_prime = rng.dirichlet(np.ones(3), size=(2, 5))
+    alphas = np.array([0.0, 0.01, 0.2, 1.0])
+    path = pg.guarantee_path(mdp, pi, pi_prime, alphas)
+    assert list(path.bounds) == list(pg.BOUNDS)
+    np.testing.assert_array_equal(path.alphas, alphas)
+    for k, a in enumerate(alphas):
+        new = pg.mixture(pi, pi_prime, a)
+        atol = TOL * scale(mdp)
+        assert path.improvement[k] == pytest.approx(true_gap(mdp, pi, new), abs=atol)
+        assert path.surrogate[k] == pytest.approx(pg.surrogate_advantage(mdp, pi, new), abs=atol)
+        assert path.max_tv[k] == pytest.approx(pg.tv_distance(pi, new).max(), abs=1e-12)
+        assert path.bounds["cpi"][k] == pytest.approx(
+            pg.cpi_bound(mdp, pi, pi_prime, a).bound, abs=atol
+        )
+        for form in pg.TRPO_FORMS:
+            want = pg.trpo_bound(mdp, pi, new, form=form).bound
+            assert path.bounds[f"trpo_{form}"][k] == pytest.approx(want, abs=atol)
+        assert path.bounds["cpo"][k] == pytest.approx(pg.cpo_bound(mdp, pi, new).bound, abs=atol)
+        assert all(path.improvement[k] >= b[k] - atol for b in path.bounds.values())
+    with pytest.raises(ValueError, match=full("alphas[1] is 1.5, expected a number in [0, 1]")):
+        pg.guarantee_path(mdp, pi, pi_prime, [0.5, 1.5])
+    with pytest.raises(ValueError, match=full("alphas[0] is -0.1, expected a number in [0, 1]")):
+        pg.guarantee_path(mdp, pi, pi_prime, [-0.1])
+    with pytest.raises(
+        ValueError, match=full("alphas must have 1 dimension(s), got shape () (0 dimension(s))")
+    ):
+        pg.guarantee_path(mdp, pi, pi_prime, 0.5)

@@ -24,6 +24,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from pgtheory._validation import (
+    as_float_array,
     check_policy,
     check_positive_int,
     check_probability,
@@ -38,10 +39,12 @@ __all__ = [
     "BOUNDS",
     "TRPO_FORMS",
     "BoundParts",
+    "GuaranteePath",
     "TightnessSweep",
     "bound_tightness_sweep",
     "cpi_bound",
     "cpo_bound",
+    "guarantee_path",
     "tightrope_surrogate_gap",
     "trpo_bound",
 ]
@@ -324,6 +327,70 @@ def tightrope_surrogate_gap(eps: float, *, gamma: float) -> float:
     if not 0.0 <= gamma < 1.0:
         raise ValueError(f"gamma must lie in [0, 1), got {gamma!r}")
     return -(gamma**2) * eps**2 / ((1.0 - gamma) ** 2 * (1.0 - gamma + gamma * eps))
+
+
+class GuaranteePath(NamedTuple):
+    """Every bound along the mixture path ``pi_alpha = (1 - alpha) pi + alpha pi'``.
+
+    ``alphas`` (K,); ``improvement[k] = J(pi_alpha_k) - J(pi)``; ``surrogate[k] =
+    L_pi(pi_alpha_k) - J(pi)``; ``bounds[name]`` (K,) for each name of :data:`BOUNDS`;
+    ``max_tv[k] = max_s TV(pi, pi_alpha_k)[s]`` (``alpha`` times that of ``pi'``).
+    """
+
+    alphas: NDArray[np.float64]
+    improvement: NDArray[np.float64]
+    surrogate: NDArray[np.float64]
+    bounds: dict[str, NDArray[np.float64]]
+    max_tv: NDArray[np.float64]
+
+
+def guarantee_path(
+    mdp: TabularMDP, pi: ArrayLike, pi_prime: ArrayLike, alphas: ArrayLike
+) -> GuaranteePath:
+    """The true improvement and every bound as the step ``alpha`` grows, on one MDP.
+
+    Along CPI's mixtures ``pi_alpha = (1 - alpha) pi + alpha pi'`` every bound of this module
+    applies: :func:`cpi_bound` with ``(pi', alpha)``, :func:`trpo_bound` (three forms) and
+    :func:`cpo_bound` with ``(pi, pi_alpha)``. All ``K`` steps are evaluated at once
+    (:mod:`pgtheory.batched`).
+
+    Parameters
+    ----------
+    mdp : TabularMDP
+        Discounted.
+    pi, pi_prime : array_like, shape (S, A)
+        The current policy and the direction of the step.
+    alphas : array_like, shape (K,)
+        Step sizes in [0, 1].
+
+    Returns
+    -------
+    GuaranteePath
+
+    Raises
+    ------
+    ValueError
+        If ``alphas`` is not a 1-d array in [0, 1], the MDP has a finite horizon, or a policy
+        does not fit it.
+    """
+    batch, pi, pi_prime = _one(mdp, pi, pi_prime, "pi_prime")
+    alphas = as_float_array(alphas, "alphas", ndim=1)
+    bad = (alphas < 0) | (alphas > 1)
+    if bad.any():
+        k = int(np.argmax(bad))
+        raise ValueError(f"alphas[{k}] is {float(alphas[k])!r}, expected a number in [0, 1]")
+    K = alphas.size
+    batch = MDPBatch(*(np.broadcast_to(x, (K, *x.shape[1:])) for x in batch))
+    old = np.broadcast_to(pi, (K, *pi.shape[1:]))
+    direction = np.broadcast_to(pi_prime, old.shape)
+    new = (1.0 - alphas)[:, None, None] * old + alphas[:, None, None] * direction
+    base = _base(batch, old, new)
+    bounds = {"cpi": _cpi(base, direction, alphas).bound}
+    for form in TRPO_FORMS:
+        bounds[f"trpo_{form}"] = _trpo(base, old, new, form).bound
+    cpo = _cpo(base, old, new)
+    bounds["cpo"] = cpo.bound
+    return GuaranteePath(alphas, base.improvement, cpo.surrogate, bounds, _max_tv(old, new))
 
 
 # --------------------------------------------------------------------------------------
