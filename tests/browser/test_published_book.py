@@ -35,6 +35,7 @@ S4 = "s4_pdl_proof"
 S5 = "s5_importance_sampling"
 S6 = "s6_distribution_mismatch"
 S7 = "s7_distribution_change_deterministic"
+S8 = "s8_coupling_general_case"
 
 #: Chapter file (book/<name>.ipynb) -> a query made of its slide heading that the book's
 #: search page must answer with that chapter. One entry per chapter that exists; a new
@@ -47,6 +48,7 @@ SEARCH_QUERIES: dict[str, str] = {
     S5: "importance sampling",
     S6: "distribution mismatch",
     S7: "distribution change",
+    S8: "coupling lemma",
 }
 
 #: Text a reader must never see: unrendered TeX (``$$``, ``\(``, ``\[``, ``\begin{``,
