@@ -9,7 +9,6 @@ instead of building again (the build-log checks are then skipped).
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import subprocess
 import sys
@@ -55,9 +54,10 @@ class BookPdf:
 
 def _print_book(html: Path) -> BookPdf:
     """Print the built book and copy the PDF into the site, as `tasks.py book` does."""
-    spec = importlib.util.spec_from_file_location("build_pdf", ROOT / "tools" / "build_pdf.py")
-    build_pdf = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(build_pdf)
+    if str(ROOT / "tools") not in sys.path:
+        sys.path.insert(0, str(ROOT / "tools"))
+    import build_pdf
+
     out = html.parent / "pdf" / "pgtheory.pdf"  # _build/pdf beside _build/html
     start = time.monotonic()
     pages = build_pdf.build_pdf(html, out)
