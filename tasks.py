@@ -64,6 +64,7 @@ MATH_MODULES = (
     "performance_difference",
     "importance_sampling",
     "surrogate",
+    "coupling",
     "natural_gradient",
     "batched",
     "guarantees",
