@@ -259,14 +259,18 @@ def _start_value(mdp: TabularMDP, vf: ValueFunctions) -> float:
 
 
 def _bounds(
-    old: _OldPolicy, pi_new: NDArray, forms: tuple[str, ...]
+    old: _OldPolicy, pi_new: NDArray, forms: tuple[str, ...], *, with_gap: bool = True
 ) -> dict[str, ImprovementBound]:
-    """:func:`improvement_lower_bound` for several forms, sharing the work."""
+    """:func:`improvement_lower_bound` for several forms, sharing the work.
+
+    ``with_gap=False`` skips the evaluation of ``pi_new`` (``gap`` is then NaN): the
+    bound needs only the old policy's quantities.
+    """
     mdp, A = old.mdp, old.A
     f = np.einsum("sa,tsa->ts", pi_new, A)
     surrogate = float(np.einsum("ts,ts->", old.occupancy, f))
     eps = float(0.5 * np.abs(pi_new - old.pi).sum(axis=1).max())
-    gap = _start_value(mdp, _evaluate(mdp, pi_new)) - old.J
+    gap = _start_value(mdp, _evaluate(mdp, pi_new)) - old.J if with_gap else np.nan
     gamma = mdp.gamma
     if mdp.horizon is None:
         weights = np.array([_discounted_weight(gamma, eps)])
@@ -353,12 +357,15 @@ def _mixture_run(
     for _ in range(n_iterations):
         target = surrogate_greedy_policy(mdp, pi)
         old = _OldPolicy.of(mdp, pi)
-        results = [_bounds(old, (1.0 - a) * pi + a * target, (form,))[form] for a in steps]
-        k = int(np.argmax([r.bound for r in results]))
-        J.append(results[k].gap)
-        chosen.append(steps[k])
-        bounds.append(results[k].bound)
+        candidates = [
+            _bounds(old, (1.0 - a) * pi + a * target, (form,), with_gap=False)[form].bound
+            for a in steps
+        ]
+        k = int(np.argmax(candidates))
         pi = (1.0 - steps[k]) * pi + steps[k] * target
+        J.append(_bounds(old, pi, (form,))[form].gap)
+        chosen.append(steps[k])
+        bounds.append(candidates[k])
         policies.append(pi)
     J0 = _start_value(mdp, _evaluate(mdp, policies[0]))
     return UpdateRun(

@@ -66,6 +66,7 @@ from pgtheory.viz.interactive import (
 from pgtheory.viz.objective_bound import (
     BOUND_FORMS_SHOWN,
     OBJECTIVE_BOUND_GRID,
+    UPDATE_LABELS,
     bound_example,
     bounds_figure,
     objective_bound_figure,
@@ -73,6 +74,7 @@ from pgtheory.viz.objective_bound import (
     plot_bounds,
     plot_penalties,
     plot_updates,
+    update_runs,
     updates_figure,
 )
 from pgtheory.viz.performance_difference import (
@@ -118,6 +120,7 @@ __all__ = [
     "REINFORCE_GRID",
     "STEP_SIZE_GRID",
     "TV_FLOOR",
+    "UPDATE_LABELS",
     "Control",
     "InteractiveFigure",
     "Table",
@@ -171,5 +174,6 @@ __all__ = [
     "table",
     "tabular_reinforce_figure",
     "toggle",
+    "update_runs",
     "updates_figure",
 ]

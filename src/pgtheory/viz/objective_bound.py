@@ -24,6 +24,7 @@ from pgtheory.viz.interactive import InteractiveFigure, interactive_figure, slid
 __all__ = [
     "BOUND_FORMS_SHOWN",
     "OBJECTIVE_BOUND_GRID",
+    "UPDATE_LABELS",
     "bound_example",
     "bounds_figure",
     "objective_bound_figure",
@@ -31,11 +32,12 @@ __all__ = [
     "plot_bounds",
     "plot_penalties",
     "plot_updates",
+    "update_runs",
     "updates_figure",
 ]
 
 #: The static page's grid of :func:`objective_bound_widget`.
-OBJECTIVE_BOUND_GRID = {"largest_step": (0.01, 0.03, 0.1, 1.0), "gamma": (0.5, 0.9, 0.95)}
+OBJECTIVE_BOUND_GRID = {"largest_step": (0.01, 0.03, 1.0), "gamma": (0.5, 0.9, 0.95)}
 #: The bounds drawn by :func:`plot_bounds` and :func:`plot_penalties`: form, legend, colour.
 BOUND_FORMS_SHOWN = (
     ("constant", "slide's constant $C$", "C3"),
@@ -148,15 +150,35 @@ def plot_updates(ax: Axes, runs: Mapping[str, UpdateRun]) -> Axes:
     return ax
 
 
-def updates_figure(n_iterations: int = 20) -> Figure:
-    """Greedy steps against conservative ones on :func:`pgtheory.greedy_decrease_example`:
-    ``J`` per iteration (left) and the step sizes chosen (right)."""
+#: Legend labels of :func:`updates_figure`, by key of :func:`update_runs`.
+UPDATE_LABELS = {
+    "greedy": "greedy step ($a = 1$)",
+    "quadratic": r"max. bound, $C = 2\epsilon\max|A|$",
+    "range": "max. bound, range form",
+}
+
+
+def update_runs(n_iterations: int = 20) -> dict[str, UpdateRun]:
+    """The runs of :func:`updates_figure` on :func:`pgtheory.greedy_decrease_example`:
+    ``"greedy"`` steps, and steps maximizing the ``"quadratic"`` and the ``"range"``
+    bound (:func:`pgtheory.conservative_update`), ``n_iterations`` each."""
     mdp, pi = pg.greedy_decrease_example()
-    runs = {
-        "greedy step ($a = 1$)": pg.greedy_update(mdp, pi, n_iterations),
-        r"max. bound, $C = 2\epsilon\max|A|$": pg.conservative_update(mdp, pi, n_iterations),
-        "max. bound, range form": pg.conservative_update(mdp, pi, n_iterations, form="range"),
+    return {
+        "greedy": pg.greedy_update(mdp, pi, n_iterations),
+        "quadratic": pg.conservative_update(mdp, pi, n_iterations),
+        "range": pg.conservative_update(mdp, pi, n_iterations, form="range"),
     }
+
+
+def updates_figure(
+    n_iterations: int = 20, *, runs: Mapping[str, UpdateRun] | None = None
+) -> Figure:
+    """Greedy steps against conservative ones on :func:`pgtheory.greedy_decrease_example`:
+    ``J`` per iteration (left) and the step sizes chosen (right). ``runs`` (the result of
+    :func:`update_runs`) saves computing them again."""
+    mdp, _ = pg.greedy_decrease_example()
+    given = update_runs(n_iterations) if runs is None else runs
+    runs = {UPDATE_LABELS[key]: run for key, run in given.items()}
     fig = Figure(figsize=(9, 3.6), layout="constrained")
     ax1, ax2 = fig.subplots(1, 2, width_ratios=(3, 2))
     plot_updates(ax1, runs)
