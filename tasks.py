@@ -69,6 +69,7 @@ MATH_MODULES = (
     "batched",
     "guarantees",
     "algorithms",
+    "objective_bound",
 )
 #: Surviving mutants judged equivalent: "<mutant name>: <one-line reason>" per line.
 EQUIVALENT_MUTANTS = ROOT / "tests" / "equivalent_mutants.txt"
