@@ -272,3 +272,16 @@ def test_check_fails_on_untypeset_math(tmp_path: Path) -> None:
     raw = [s for s in problems if s.startswith("book/plain: raw TeX")]
     assert n_pages == 1
     assert any(r"\\frac" in s for s in raw) and any(r"\\sum" in s for s in raw), problems
+
+
+def test_printing_is_offline_and_stops_on_a_missing_image(tmp_path: Path) -> None:
+    """The printer reaches no other host (name resolution fails), and a figure that did not
+    load stops the build instead of printing an empty frame."""
+    site = tmp_path / "site"
+    (site / "book").mkdir(parents=True)
+    (site / "book" / "remote.html").write_text(
+        '<html><body><article><h1>Remote</h1><img src="https://example.org/figure.png">'
+        "</article></body></html>"
+    )
+    with pytest.raises(RuntimeError, match=r"book/remote: images did not load: \['https://"):
+        build_pdf.print_pages(site, ["book/remote"])
