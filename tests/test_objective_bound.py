@@ -231,6 +231,25 @@ def test_no_valid_bound_is_violated_finite_horizon(args):
         assert res.bound <= gap + 1e-10, form
         assert res.penalty >= 0.0
         penalties[form] = res.penalty
+    # Each penalty from its definition, with the enumerated f_t and A_t.
+    eps = max(
+        0.5 * sum(abs(pi_new[s][a] - pi[s][a]) for a in range(mdp.n_actions))
+        for s in range(mdp.n_states)
+    )
+    w = [g**t * 2 * (1 - (1 - eps) ** t) for t in range(T)]
+    A_bf = Q - V[:, :, None]
+    C = T * (mdp.r.max() - mdp.r.min())
+    expected = {
+        "constant": sum(w[t] * C for t in range(T)),
+        "max_abs": sum(w[t] * np.abs(f[t]).max() for t in range(T)),
+        "range": sum(w[t] * (f[t].max() - f[t].min()) / 2 for t in range(T)),
+        "quadratic": sum(w[t] * 2 * eps * np.abs(A_bf[t]).max() for t in range(T)),
+    }
+    for form, value in expected.items():
+        assert penalties[form] == pytest.approx(value, abs=1e-10), form
+    slide = pg.improvement_lower_bound(mdp, pi, pi_new, form="slide")
+    slide_expected = sum(2 * eps * t * g**t * f[t].max() for t in range(T))
+    assert slide.penalty == pytest.approx(slide_expected, abs=1e-10)
     assert penalties["range"] <= penalties["max_abs"] + 1e-12
     assert penalties["max_abs"] <= penalties["quadratic"] + 1e-12
 
@@ -284,6 +303,9 @@ def test_bound_path_matches_single_calls():
     target = pg.deterministic_policy([0, 1, 1], 2)
     path = pg.bound_path(mdp, pi, target, [0.0, 0.5, 1.0], forms=("range", "slide"))
     assert set(path.penalty) == {"range", "slide"}
+    np.testing.assert_array_equal(path.steps, [0.0, 0.5, 1.0])
+    single = pg.bound_path(mdp, pi, target, [0.5], forms=("quadratic",))
+    assert single.gap[0] == path.gap[1] and set(single.penalty) == {"quadratic"}
     for i, a in enumerate([0.0, 0.5, 1.0]):
         pi_a = pg.mixture(pi, target, a)
         for form in ("range", "slide"):
@@ -313,6 +335,8 @@ def test_greedy_step_lowers_J_on_the_example_and_conservative_does_not():
     greedy = pg.greedy_update(mdp, pi, 6)
     np.testing.assert_array_equal(greedy.steps, np.ones(6))
     assert np.diff(greedy.J).min() < -0.4  # 7.585 -> 7.174 and back, by enumeration below
+    # The documented example (GREEDY_DECREASE_SEED's docstring and chapter 9).
+    np.testing.assert_allclose(greedy.J[:4], [6.328, 7.174, 7.585, 7.174], atol=5e-4)
     cons = pg.conservative_update(mdp, pi, 8)
     assert np.all(np.diff(cons.J) >= -1e-12)
     assert np.all(cons.bounds >= 0) and np.all(cons.bounds <= np.diff(cons.J) + 1e-10)
@@ -342,6 +366,19 @@ def test_conservative_update_never_decreases_J(args, form):
         assert run.J[k] == pytest.approx(pg.expected_return(mdp, run.policies[k]), abs=1e-10)
 
 
+def test_conservative_update_uses_the_form_it_is_given():
+    mdp, pi = pg.greedy_decrease_example()
+    target = pg.surrogate_greedy_policy(mdp, pi)
+    steps = np.linspace(0, 1, 11)
+    run = pg.conservative_update(mdp, pi, 1, steps=steps, form="range")
+    bounds = [
+        pg.improvement_lower_bound(mdp, pi, pg.mixture(pi, target, a), form="range").bound
+        for a in steps
+    ]
+    assert run.steps[0] == steps[int(np.argmax(bounds))] > 0.2  # longer than quadratic's
+    assert run.bounds[0] == pytest.approx(max(bounds), abs=1e-14)
+
+
 def test_conservative_update_picks_the_best_step():
     mdp, pi = pg.greedy_decrease_example()
     steps = [0.0, 0.1, 0.2, 0.5]
@@ -369,6 +406,14 @@ def test_expectation_errors():
     check("p_new[1] is -0.5, expected >= 0", [1, 0], [1.5, -0.5], [0, 1])
     check("f must have shape (2,) like p, got (3,)", [1, 0], [1, 0], [0, 1, 2])
     check("f[1] is nan, expected a finite number", [1, 0], [1, 0], [0, np.nan])
+    check("p_new[0] is nan, expected a finite number", [1, 0], [np.nan, 1], [0, 1])
+    check(
+        "p_new must have 1 dimension(s), got shape (1, 2) (2 dimension(s))",
+        [1, 0],
+        [[1, 0]],
+        [0, 1],
+    )
+    check("f must have 1 dimension(s), got shape (1, 2) (2 dimension(s))", [1, 0], [1, 0], [[0, 1]])
     check("p must have 1 dimension(s), got shape (1, 2) (2 dimension(s))", [[1, 0]], [1, 0], [0, 1])
     check(
         "form must be one of 'slide', 'max_abs', 'range', got 'abs'",
@@ -428,6 +473,14 @@ def test_update_errors():
     check(
         "steps[0] is -0.1, expected a step size in [0, 1]",
         lambda: pg.conservative_update(mdp, pi, 1, steps=[-0.1]),
+    )
+    check(
+        "steps must have 1 dimension(s), got shape (1, 1) (2 dimension(s))",
+        lambda: pg.conservative_update(mdp, pi, 1, steps=[[0.5]]),
+    )
+    check(
+        "steps[1] is nan, expected a finite number",
+        lambda: pg.conservative_update(mdp, pi, 1, steps=[0.5, np.nan]),
     )
     check(
         "steps must be non-empty, got shape (0,)",
