@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import matplotlib.axes
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
@@ -19,6 +20,7 @@ from numpy.typing import ArrayLike, NDArray
 
 import pgtheory as pg
 from pgtheory._validation import as_float_array, check_probability
+from pgtheory.mdp import TabularMDP
 from pgtheory.viz.interactive import InteractiveFigure, dropdown, interactive_figure, slider
 
 __all__ = [
@@ -55,7 +57,7 @@ COUPLING_GRID: dict[str, tuple[Any, ...]] = {
 
 def coupling_example(
     eps: float = 0.1, mdp: str = "random", seed: int = 0
-) -> tuple[pg.TabularMDP, NDArray[np.float64], NDArray[np.float64]]:
+) -> tuple[TabularMDP, NDArray[np.float64], NDArray[np.float64]]:
     """The chapter's MDP and policies ``(mdp, pi, pi_new)`` with ``max_s TV = eps``.
 
     ``mdp="tightrope"``: :func:`pgtheory.tightrope_mdp` and
@@ -161,7 +163,9 @@ def plot_coupling_bounds(
 
 
 def plot_no_disagreement(
-    ax: Axes,
+    # The full path: autodoc shows this signature's annotations as strings ("ArrayLike | None"
+    # does not evaluate with the book's type aliases), and matplotlib.* is nitpick-ignored.
+    ax: matplotlib.axes.Axes,
     t: ArrayLike,
     mass: ArrayLike,
     lower: ArrayLike,
@@ -169,7 +173,7 @@ def plot_no_disagreement(
     sampled: ArrayLike | None = None,
     n_samples: int | None = None,
     title: str | None = None,
-) -> Axes:
+) -> matplotlib.axes.Axes:
     """Draw ``P(no disagreement before t)``: exact, its lower bound, and optionally sampled.
 
     Parameters
