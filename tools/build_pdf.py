@@ -56,6 +56,9 @@ CHROMIUM_ARGS = (
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost",
 )
 TIMEOUT_MS = 120_000
+#: The site's 16 px body text printed at this scale is about 10 pt, a book's size; it
+#: takes a quarter fewer sheets (and less time) than scale 1.
+PRINT_SCALE = 0.85
 
 #: Print stylesheet added to every page before printing.
 PRINT_CSS = """
@@ -79,6 +82,12 @@ img, figure, .cell_output, .admonition, .proof, table, mjx-container[display="tr
   break-inside: avoid;
 }
 h1, h2, h3, .admonition-title, .caption { break-after: avoid; }
+/* The theme prints its own title (without the chapter number) and a contents list in
+   place of the page's first heading: print the page's heading, numbered, instead. */
+#jb-print-docs-body { display: none !important; }
+.bd-main .bd-content .bd-article h1:first-of-type {
+  display: block !important; margin-top: 0 !important; font-size: 2.2em;
+}
 """
 
 #: Resolves once MathJax (if the page loads it) has typeset the page, and every image
@@ -195,6 +204,7 @@ def print_pages(html_dir: Path, docnames: list[str]) -> list[tuple[str, str, byt
                     format="A4",
                     print_background=True,
                     prefer_css_page_size=True,
+                    scale=PRINT_SCALE,
                     display_header_footer=True,
                     header_template="<span></span>",
                     footer_template=(
