@@ -233,7 +233,7 @@ def test_site_download_button_links_to_the_pdf(book_pdf: BookPdf, book_html: Pat
     for docname in build_pdf.toc_docnames():
         page = (book_html / f"{docname}.html").read_text(encoding="utf-8")
         link = re.search(r'<a href="([^"]+)"[^>]*btn-download-book-pdf-button', page)
-        assert link, f"{docname}: no 'Book (.pdf)' button"
+        assert link, f"{docname}: no 'Whole book (.pdf)' button"
         target = (book_html / docname).parent / link.group(1)
         assert target.resolve() == copy.resolve(), (docname, link.group(1))
 

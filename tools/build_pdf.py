@@ -13,7 +13,7 @@ exercises' solutions, which are collapsed dropdowns on the site (they stay onlin
 Interactive figures print their default frame (the static control's first image).
 
 The PDF goes to ``_build/pdf/pgtheory.pdf`` and is copied into the site as
-``_build/html/_static/pgtheory.pdf``, which the "Book (.pdf)" entry of every page's
+``_build/html/_static/pgtheory.pdf``, which the "Whole book (.pdf)" entry of every page's
 download menu links to (tools/pgtheory_pdf_button.py).
 """
 

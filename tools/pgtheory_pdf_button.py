@@ -31,7 +31,7 @@ def add_book_pdf_button(
     link = {
         "type": "link",
         "url": context["pathto"](PDF_IN_SITE, 1),
-        "text": "Book (.pdf)",
+        "text": "Whole book (.pdf)",
         "tooltip": "Download the whole book as one PDF",
         "icon": "fas fa-book",
         "label": BUTTON_LABEL,
@@ -39,6 +39,10 @@ def add_book_pdf_button(
     for group in buttons:
         if group.get("label") == "download-buttons":
             group["buttons"].insert(0, link)
+            # The theme's own ".pdf" entry prints the current page only: say so.
+            for button in group["buttons"]:
+                if button.get("label") == "download-pdf-button":
+                    button["text"] = "This page (print)"
             return
     buttons.insert(0, {**link, "text": "", "classes": "pst-navbar-icon"})
 
