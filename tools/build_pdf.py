@@ -20,6 +20,7 @@ download menu links to (tools/pgtheory_pdf_button.py).
 from __future__ import annotations
 
 import argparse
+import asyncio
 import io
 import os
 import re
@@ -176,47 +177,71 @@ def serve(root: Path) -> Iterator[str]:
         thread.join(timeout=10)
 
 
-def print_pages(html_dir: Path, docnames: list[str]) -> list[tuple[str, str, bytes]]:
-    """``(docname, title, pdf bytes)`` of each page, printed by the system chromium."""
-    from playwright.sync_api import sync_playwright
+#: Pages printed at the same time (tabs of one browser): 2 prints the book in 25-40 %
+#: less time than 1 on the 2-core machine, even while other work loads it.
+WORKERS = 2
+#: Footer of every sheet: the page's title and the sheet's number within the page.
+FOOTER = (
+    '<div style="font-size:7pt;color:#666;width:100%;text-align:center">'
+    '<span class="title"></span> &middot; <span class="pageNumber"></span></div>'
+)
 
-    missing = [d for d in docnames if not (html_dir / f"{d}.html").is_file()]
-    if missing:
-        raise FileNotFoundError(f"not in {html_dir} (build the book first): {missing}")
-    out = []
-    with serve(html_dir) as base, sync_playwright() as pw:
-        browser = pw.chromium.launch(
+
+async def _print_pages(
+    base: str, docnames: list[str], workers: int
+) -> dict[str, tuple[str, bytes]]:
+    from playwright.async_api import async_playwright
+
+    out: dict[str, tuple[str, bytes]] = {}
+    todo = list(docnames)
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(
             executable_path=find_chromium(), headless=True, args=list(CHROMIUM_ARGS)
         )
         try:
-            context = browser.new_context(
+            context = await browser.new_context(
                 color_scheme="light", viewport={"width": 900, "height": 1200}
             )
-            page = context.new_page()
-            page.set_default_timeout(TIMEOUT_MS)
-            for docname in docnames:
-                page.goto(base + f"{docname}.html", wait_until="load")
-                page.add_style_tag(content=PRINT_CSS)
-                ready = page.evaluate(_READY_JS)
-                if ready["broken"]:
-                    raise RuntimeError(f"{docname}: images did not load: {ready['broken']}")
-                pdf = page.pdf(
-                    format="A4",
-                    print_background=True,
-                    prefer_css_page_size=True,
-                    scale=PRINT_SCALE,
-                    display_header_footer=True,
-                    header_template="<span></span>",
-                    footer_template=(
-                        '<div style="font-size:7pt;color:#666;width:100%;text-align:center">'
-                        '<span class="title"></span> &middot; <span class="pageNumber"></span>'
-                        "</div>"
-                    ),
-                )
-                out.append((docname, ready["title"] or docname, pdf))
+            context.set_default_timeout(TIMEOUT_MS)
+
+            async def worker() -> None:
+                page = await context.new_page()
+                while todo:
+                    docname = todo.pop(0)
+                    await page.goto(base + f"{docname}.html", wait_until="load")
+                    await page.add_style_tag(content=PRINT_CSS)
+                    ready = await page.evaluate(_READY_JS)
+                    if ready["broken"]:
+                        raise RuntimeError(f"{docname}: images did not load: {ready['broken']}")
+                    pdf = await page.pdf(
+                        format="A4",
+                        print_background=True,
+                        prefer_css_page_size=True,
+                        scale=PRINT_SCALE,
+                        display_header_footer=True,
+                        header_template="<span></span>",
+                        footer_template=FOOTER,
+                    )
+                    out[docname] = (ready["title"] or docname, pdf)
+                await page.close()
+
+            await asyncio.gather(*(worker() for _ in range(max(1, workers))))
         finally:
-            browser.close()
+            await browser.close()
     return out
+
+
+def print_pages(
+    html_dir: Path, docnames: list[str], workers: int = WORKERS
+) -> list[tuple[str, str, bytes]]:
+    """``(docname, title, pdf bytes)`` of each page in the order given, printed by the
+    system chromium (``workers`` pages at a time)."""
+    missing = [d for d in docnames if not (html_dir / f"{d}.html").is_file()]
+    if missing:
+        raise FileNotFoundError(f"not in {html_dir} (build the book first): {missing}")
+    with serve(html_dir) as base:
+        printed = asyncio.run(_print_pages(base, docnames, workers))
+    return [(d, *printed[d]) for d in docnames]
 
 
 def merge(printed: list[tuple[str, str, bytes]], out: Path, title: str) -> list[PrintedPage]:
