@@ -178,16 +178,16 @@ def test_widget_grid_and_controls(widget):
     for c in widget.controls:
         assert c.values == COUPLING_GRID[c.name]
     assert widget.controls[0].live == (0.0, 0.6, 0.01)
-    assert widget.grid_size == 6 * 2
-    assert len(widget.frames) == 6 * 2
-    assert widget.n_bytes <= 600_000
+    assert widget.grid_size == 4 * 2
+    assert len(widget.frames) == 4 * 2
+    assert widget.n_bytes <= 400_000
 
 
 @pytest.mark.parametrize(
     "params",
     [
         {"eps": 0.1, "mdp": "random"},
-        {"eps": 0.5, "mdp": "tightrope"},
+        {"eps": 0.4, "mdp": "tightrope"},
     ],
 )
 def test_widget_frames_are_the_figure_rendered(widget, params):
