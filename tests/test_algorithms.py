@@ -339,3 +339,175 @@ def test_errors():
         pg.maximize_bound(mdp, np.zeros((3, 2)), 1)
     with pytest.raises(ValueError, match=full("mdp must be a pgtheory.TabularMDP, got str")):
         alg.natural_policy_gradient("mdp", theta, 1, delta=0.1)
+
+
+def unreachable_mdp(rng, gamma=0.5):
+    """A random MDP whose last state is never reached (from p0 or any transition)."""
+    S, A = 4, 2
+    P = rng.dirichlet(np.ones(S - 1), size=(S, A))
+    P = np.concatenate([P, np.zeros((S, A, 1))], axis=-1)
+    p0 = np.array([0.5, 0.5, 0.0, 0.0])
+    return pg.TabularMDP(P, rng.uniform(size=(S, A)), p0, gamma)
+
+
+def test_unvisited_states_count_nowhere():
+    rng = np.random.default_rng(20)
+    mdp = unreachable_mdp(rng, gamma=0.0)
+    # An infinite KL in a state the old policy never visits counts nowhere (no NaN from
+    # 0 * inf, no warning): the average KL sums over visited states only.
+    d = pg.discounted_visitation(mdp, np.full((4, 2), 0.5))
+    assert d[3] == 0 and d[0] > 0
+    pi = np.full((1, 4, 2), 0.5)
+    new = pi.copy()
+    new[0, 3] = [1.0, 0.0]
+    new[0, 0] = [0.7, 0.3]
+    want = d[0] * pg.kl_divergence(pi[0], new[0])[0]
+    np.testing.assert_allclose(alg._mean_kl(d[None], pi, new), [want], rtol=1e-14)
+    # PPO never samples the unreachable state: its logits there are left alone
+    ppo = pg.ppo_clip(pg.TabularMDP(mdp.P, mdp.r, mdp.p0, 0.5), np.zeros((4, 2)), 2, rng=rng)
+    np.testing.assert_array_equal(ppo.policies[-1][3], [0.5, 0.5])
+
+
+def test_defaults_are_the_documented_values():
+    rng = np.random.default_rng(21)
+    mdp = pg.random_mdp(4, 3, rng=rng, gamma=0.8)
+    theta = rng.normal(size=(4, 3))
+    np.testing.assert_array_equal(
+        pg.maximize_bound(mdp, theta, 2).J,
+        pg.maximize_bound(mdp, theta, 2, steps=np.geomspace(1e-3, 10.0, 60)).J,
+    )
+    np.testing.assert_array_equal(
+        pg.trpo(mdp, theta, 2, delta=0.05).J,
+        pg.trpo(mdp, theta, 2, delta=0.05, cg_iterations=10, max_backtracks=10).J,
+    )
+    a = pg.ppo_clip(mdp, theta, 2, rng=np.random.default_rng(1))
+    b = pg.ppo_clip(
+        mdp,
+        theta,
+        2,
+        rng=np.random.default_rng(1),
+        clip=0.2,
+        n_trajectories=32,
+        horizon=50,
+        epochs=10,
+        learning_rate=1.0,
+    )
+    np.testing.assert_array_equal(a.J, b.J)
+
+
+def test_ppo_clips_small_positive_advantages():
+    # Rewards in [0, 1] and gamma = 0.5: |A| < 2, many positive advantages below 1. With a
+    # big learning rate the ratio leaves [1 - clip, 1 + clip] within the epochs; the
+    # per-sample reference objective (clipped_objective) decides which samples still count.
+    rng = np.random.default_rng(22)
+    mdp = pg.random_mdp(3, 2, rng=rng, gamma=0.5)
+    theta = rng.normal(size=(3, 2))
+    lr, clip, n, T, epochs = 20.0, 0.1, 5, 4, 4
+    run = pg.ppo_clip(
+        mdp,
+        theta,
+        1,
+        rng=np.random.default_rng(3),
+        clip=clip,
+        n_trajectories=n,
+        horizon=T,
+        epochs=epochs,
+        learning_rate=lr,
+    )
+    pi = pg.softmax_policy(theta)
+    traj = pg.sample_trajectories(mdp, pi, n, rng=np.random.default_rng(3), horizon=T)
+    A = pg.evaluate(mdp, pi).A
+    assert np.any((A > 0) & (A < 1))
+    th, h = theta.copy(), 1e-6
+    for _ in range(epochs):
+        grad = np.zeros_like(th)
+        for idx in np.ndindex(th.shape):
+            e = np.zeros_like(th)
+            e[idx] = h
+            f = [
+                clipped_objective(
+                    mdp, pi, pg.softmax_policy(th + sgn * e), traj.states, traj.actions, clip
+                )
+                for sgn in (1, -1)
+            ]
+            grad[idx] = (f[0] - f[1]) / (2 * h)
+        th = th + lr * grad
+    np.testing.assert_allclose(run.policies[1], pg.softmax_policy(th), rtol=0, atol=1e-6)
+    ratio = pg.softmax_policy(th)[traj.states, traj.actions] / pi[traj.states, traj.actions]
+    assert ratio.max() > 1 + 0.9 * clip  # the clip was reached
+
+
+def test_trpo_takes_the_first_acceptable_candidate():
+    # Near-deterministic logits and a large radius: the quadratic model of the KL is poor and
+    # the line search halves the step twice (found by a search over seeds).
+    rng = np.random.default_rng(2)
+    mdp = pg.random_mdp(4, 3, rng=rng, gamma=0.9)
+    theta = rng.normal(size=(4, 3)) * 3
+    delta = 1.0
+    deep = pg.trpo(mdp, theta, 1, delta=delta, max_backtracks=30)
+    F = fisher_matrix(mdp, theta)
+    g = pg.policy_gradient(mdp, theta).ravel()
+    x = np.linalg.pinv(F, rtol=1e-10, hermitian=True) @ g
+    beta = np.sqrt(2 * delta / (x @ F @ x))
+    j = round(np.log2(beta / deep.step_size[0]))
+    assert j >= 2, j
+    pi = pg.softmax_policy(theta)
+    for i in range(j):  # every larger candidate fails: KL too big or no gain
+        cand = pg.softmax_policy(theta + beta * 0.5**i * x.reshape(4, 3))
+        fails = average_kl(mdp, pi, cand) > delta or pg.surrogate_advantage(mdp, pi, cand) <= 0
+        assert fails, i
+    # with exactly j backtracks the step is found; with j - 1 there is none
+    assert pg.trpo(mdp, theta, 1, delta=delta, max_backtracks=j).step_size[0] == pytest.approx(
+        deep.step_size[0], rel=1e-12
+    )
+    np.testing.assert_array_equal(
+        pg.trpo(mdp, theta, 1, delta=delta, max_backtracks=j - 1).step_size, 0.0
+    )
+    small = pg.trpo(mdp, theta, 1, delta=1e-8, max_backtracks=1)
+    assert small.step_size[0] > 0
+
+
+def test_conjugate_gradient_solves_to_its_tolerance():
+    rng = np.random.default_rng(24)
+    mdp = pg.random_mdp(5, 3, rng=rng, gamma=0.8)
+    theta = rng.normal(size=(5, 3))
+    pi = pg.softmax_policy(theta)
+    d = pg.discounted_visitation(mdp, pi)
+    g = pg.policy_gradient(mdp, theta)
+    x = alg._conjugate_gradient(d, pi, g, 100)
+    F = fisher_matrix(mdp, theta)
+    residual = np.abs(F @ x.ravel() - g.ravel()).max()
+    assert residual <= 1e-9 * np.abs(g).max()
+    assert (
+        np.abs(x.ravel() - np.linalg.pinv(F, rtol=1e-10, hermitian=True) @ g.ravel()).max() < 1e-8
+    )
+
+
+def test_maximize_bound_stays_when_every_step_is_too_long():
+    rng = np.random.default_rng(25)
+    mdp = pg.random_mdp(4, 3, rng=rng, gamma=0.9)
+    theta = rng.normal(size=(4, 3))
+    run = pg.maximize_bound(mdp, theta, 2, steps=[30.0, 50.0])
+    np.testing.assert_array_equal(run.step_size, 0.0)
+    np.testing.assert_array_equal(run.policies[2], run.policies[0])
+
+
+def test_softmax_of_large_logits():
+    from pgtheory.guarantees import _softmax
+
+    out = _softmax(np.array([[1000.0, 0.0], [-1000.0, -999.0]]))
+    np.testing.assert_allclose(out, [[1.0, 0.0], [1 / (1 + np.e), np.e / (1 + np.e)]], atol=1e-15)
+
+
+def test_more_argument_errors():
+    mdp = pg.tightrope_mdp(gamma=0.9)
+    theta = np.zeros((2, 2))
+    with pytest.raises(ValueError, match=full("delta must be a real number, got str 'x'")):
+        pg.trpo(mdp, theta, 1, delta="x")
+    with pytest.raises(ValueError, match=full("backtrack must be a real number, got str 'x'")):
+        pg.trpo(mdp, theta, 1, delta=0.1, backtrack="x")
+    with pytest.raises(ValueError, match=full("steps[0] is nan, expected a finite number")):
+        pg.maximize_bound(mdp, theta, 1, steps=[float("nan")])
+    msg = "steps must have 1 dimension(s), got shape (1, 1) (2 dimension(s))"
+    with pytest.raises(ValueError, match=full(msg)):
+        pg.maximize_bound(mdp, theta, 1, steps=[[0.1]])

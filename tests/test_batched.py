@@ -159,3 +159,39 @@ def test_errors():
         pg.random_mdp_batch(2, 2, 2, rng=rng, concentration=0.0)
     with pytest.raises(ValueError, match=full("n_mdps must be an integer >= 1, got 0")):
         pg.random_mdp_batch(0, 2, 2, rng=rng)
+
+
+def test_more_errors_and_edges():
+    rng = np.random.default_rng(3)
+    for kwargs, msg in (
+        ({"n_states": 0}, "n_states must be an integer >= 1, got 0"),
+        ({"n_actions": 0}, "n_actions must be an integer >= 1, got 0"),
+        ({"concentration": "x"}, "concentration must be a real number, got str 'x'"),
+        ({"gamma": ("x", 0.5)}, "gamma must be a real number, got str 'x'"),
+        ({"gamma": "x"}, "gamma must be a real number, got str 'x'"),
+        ({"branching": 0}, "branching must be an integer >= 1, got 0"),
+    ):
+        args = {"n_mdps": 2, "n_states": 3, "n_actions": 2} | kwargs
+        with pytest.raises(ValueError, match=full(msg)):
+            pg.random_mdp_batch(
+                args.pop("n_mdps"), args.pop("n_states"), args.pop("n_actions"), rng=rng, **args
+            )
+    # the ends of the ranges are allowed
+    assert np.all(pg.random_mdp_batch(3, 2, 2, rng=rng, gamma=(0.0, 0.5)).gamma >= 0)
+    np.testing.assert_array_equal(
+        pg.random_mdp_batch(3, 2, 2, rng=rng, gamma=(0.5, 0.5)).gamma, 0.5
+    )
+    np.testing.assert_array_equal(pg.random_mdp_batch(3, 2, 2, rng=rng, gamma=0.0).gamma, 0.0)
+    # the default concentration is 1 (a flat Dirichlet)
+    a = pg.random_mdp_batch(4, 3, 2, rng=np.random.default_rng(9))
+    b = pg.random_mdp_batch(4, 3, 2, rng=np.random.default_rng(9), concentration=1.0)
+    np.testing.assert_array_equal(a.P, b.P)
+    batch = pg.random_mdp_batch(2, 3, 2, rng=rng)
+    np.testing.assert_array_equal(pg.unstack_mdp(batch, 0).P, batch.P[0])
+    # a full-size policy batch whose columns, not rows, sum to 1 is refused (fast path too)
+    sq = pg.random_mdp_batch(2, 2, 2, rng=rng)
+    swapped = np.array([[[1.0, 1.0], [0.0, 0.0]]] * 2)
+    with pytest.raises(ValueError, match=full("pi[0, 0, :] sums to 2, expected 1 (atol=1e-08)")):
+        pg.batch_visitation(sq, swapped)
+    with pytest.raises(ValueError, match=full("pi[0, 0, 1] is nan, expected a finite number")):
+        pg.batch_evaluate(sq, [[[1.0, float("nan")], [0.5, 0.5]]] * 2)

@@ -271,3 +271,37 @@ def test_guarantee_path_equals_the_one_pair_bounds():
         ValueError, match=full("alphas must have 1 dimension(s), got shape () (0 dimension(s))")
     ):
         pg.guarantee_path(mdp, pi, pi_prime, 0.5)
+
+
+def test_sweep_draws_and_argument_errors():
+    # fewer MDPs than sizes: the empty size groups are skipped
+    small = pg.bound_tightness_sweep(3, rng=np.random.default_rng(2))
+    assert small.n_mdps == 3 and small.gamma.shape == (3,)
+    sweep = pg.bound_tightness_sweep(2_000, rng=np.random.default_rng(3), gamma=(0.6, 0.7))
+    assert 0.6 <= sweep.gamma.min() and sweep.gamma.max() <= 0.7
+    assert np.mean(sweep.alpha == 1.0) == pytest.approx(0.25, abs=0.03)
+    rest = sweep.alpha[sweep.alpha < 1]
+    assert 1e-3 <= rest.min() and np.median(np.log(rest)) == pytest.approx(
+        np.log(1e-3) / 2, abs=0.3
+    )
+    assert np.mean(sweep.sparse) == pytest.approx(0.5, abs=0.01)
+    assert np.all(sweep.successors[sweep.sparse] <= 2)
+    assert np.all(sweep.successors[~sweep.sparse] >= 2)
+    assert np.mean(sweep.successors[~sweep.sparse] > 2) > 0.5
+    default = pg.bound_tightness_sweep(rng=np.random.default_rng(4), n_mdps=10)
+    explicit = pg.bound_tightness_sweep(
+        10, rng=np.random.default_rng(4), gamma=(0.5, 0.95), atol=1e-9, min_penalty=1e-8
+    )
+    np.testing.assert_array_equal(default.max_tv, explicit.max_tv)
+    np.testing.assert_array_equal(default.worst_ratio, explicit.worst_ratio)
+    with pytest.raises(ValueError, match=full("atol must be a real number, got str 'x'")):
+        pg.bound_tightness_sweep(5, rng=np.random.default_rng(0), atol="x")
+    with pytest.raises(ValueError, match=full("min_penalty must be a real number, got str 'x'")):
+        pg.bound_tightness_sweep(5, rng=np.random.default_rng(0), min_penalty="x")
+    mdp = pg.tightrope_mdp(gamma=0.9)
+    pi, _ = pg.tightrope_policies(0.1)
+    with pytest.raises(ValueError, match=full("pi_new must have shape (2, 2), got (2, 3)")):
+        pg.cpo_bound(mdp, pi, np.full((2, 3), 1 / 3))
+    with pytest.raises(ValueError, match=full("gamma must be a real number, got str 'x'")):
+        pg.tightrope_surrogate_gap(0.1, gamma="x")
+    assert pg.tightrope_surrogate_gap(0.5, gamma=0.0) == 0.0

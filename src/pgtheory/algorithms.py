@@ -473,12 +473,13 @@ def maximize_bound(
     """The update that maximizes TRPO's lower bound over a family of steps.
 
     From ``theta``, the candidates are ``theta + s u`` for ``s`` in ``steps`` and ``s = 0``,
-    with ``u = A^pi(s, a) - sum_b pi(b|s) A^pi(s, b)`` scaled to ``max |u| = 1``: in every
-    visited state, the natural gradient direction ``F^-1 g = u / (1 - gamma)`` of the tabular
-    softmax (Kakade 2001, Theorem 1). The step taken maximizes
-    ``trpo_bound(form=form).bound`` (:func:`pgtheory.trpo_bound`), computed exactly for all
-    candidates at once. Since ``s = 0`` has bound 0, the chosen bound is ``>= 0`` and, the
-    bound being a lower bound, ``J`` never decreases: the minorize-maximize argument of
+    with ``u = A^pi`` (centred in each state: ``sum_a pi(a|s) A^pi(s, a) = 0``) scaled to
+    ``max |u| = 1``: in every visited state, the natural gradient direction
+    ``F^-1 g = A^pi / (1 - gamma)`` of the tabular softmax (Kakade 2001, Theorem 1). The
+    step taken maximizes ``trpo_bound(form=form).bound`` (:func:`pgtheory.trpo_bound`),
+    computed exactly for all candidates at once. Since ``s = 0`` has bound 0, the chosen
+    bound is ``>= 0`` and, the bound being a lower bound, ``J`` never decreases: the
+    minorize-maximize argument of
     Schulman et al. (2015), Sec. 3 (Algorithm 1 with a line search instead of the exact
     maximizer).
 
@@ -524,8 +525,7 @@ def maximize_bound(
     policies, sizes = [_softmax(theta)], []
     for _ in range(K):
         pi = policies[-1]
-        A = _evaluate(batch, pi[None]).A[0]
-        u = A - (pi * A).sum(axis=1, keepdims=True)
+        u = _evaluate(batch, pi[None]).A[0]  # centred already: sum_a pi(a|s) A(s, a) = 0
         top = np.abs(u).max()
         size = 0.0
         if top > 0.0:

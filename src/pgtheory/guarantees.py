@@ -409,8 +409,10 @@ class TightnessSweep(NamedTuple):
     pairs with ``penalty > min_penalty``: ``worst_ratio`` (largest) and ``median_ratio``
     of ``(surrogate - improvement) / penalty``, the share of the penalty the true gap uses
     (a bound holds exactly when this is <= 1; 1 means attained). ``ratios`` maps each name
-    to its ratios (NaN where the penalty is too small to divide by); ``n_mdps``,
-    ``max_tv`` (per MDP) and ``gamma`` (per MDP) describe the sample.
+    to its ratios (NaN where the penalty is too small to divide by); ``n_mdps`` and, per MDP,
+    ``max_tv``, ``gamma``, ``alpha`` (the mixture weight), ``sparse`` (drawn with 2
+    successors per ``(s, a)``) and ``successors`` (the most successors of any ``(s, a)``)
+    describe the sample.
     """
 
     names: tuple[str, ...]
@@ -422,6 +424,9 @@ class TightnessSweep(NamedTuple):
     ratios: dict[str, NDArray[np.float64]]
     max_tv: NDArray[np.float64]
     gamma: NDArray[np.float64]
+    alpha: NDArray[np.float64]
+    sparse: NDArray[np.bool_]
+    successors: NDArray[np.int64]
 
 
 def _sweep_group(
@@ -446,6 +451,9 @@ def _sweep_group(
     out["cpo"] = _cpo(base, pi, pi_new)
     out["_max_tv"] = _max_tv(pi, pi_new)
     out["_gamma"] = batch.gamma
+    out["_alpha"] = alpha
+    out["_sparse"] = np.arange(n) >= n - half
+    out["_successors"] = (batch.P > 0).sum(axis=-1).max(axis=(1, 2))
     out["_scale"] = 1.0 + batch.r.max(axis=(1, 2)) / (1.0 - batch.gamma)
     return out
 
@@ -538,4 +546,7 @@ def bound_tightness_sweep(
         ratios,
         cat("_max_tv"),
         cat("_gamma"),
+        cat("_alpha"),
+        cat("_sparse"),
+        cat("_successors"),
     )

@@ -37,6 +37,7 @@ S6 = "s6_distribution_mismatch"
 S7 = "s7_distribution_change_deterministic"
 S8 = "s8_coupling_general_case"
 S9 = "s9_objective_bound"
+S10 = "s10_beyond_the_slides"
 
 #: Chapter file (book/<name>.ipynb) -> a query made of its slide heading that the book's
 #: search page must answer with that chapter. One entry per chapter that exists; a new
@@ -51,6 +52,7 @@ SEARCH_QUERIES: dict[str, str] = {
     S7: "distribution change",
     S8: "coupling lemma",
     S9: "bounding the objective value",
+    S10: "tightest known guarantees",
 }
 
 #: Text a reader must never see: unrendered TeX (``$$``, ``\(``, ``\[``, ``\begin{``,
