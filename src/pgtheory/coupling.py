@@ -99,7 +99,8 @@ def _maximal_coupling(p: NDArray, q: NDArray) -> NDArray[np.float64]:
     excess_q = q - diag  # (q - p)^+
     mass_q = excess_q.sum(axis=-1, keepdims=True)
     # Normalizing by sum (q - p)^+ (= TV up to rounding) keeps the row sums exactly p.
-    share = np.divide(excess_q, mass_q, out=np.zeros_like(excess_q), where=mass_q > 0)
+    # When p = q, excess_q is 0 and so is the share (no division by 0).
+    share = excess_q / np.maximum(mass_q, np.finfo(np.float64).tiny)
     joint = excess_p[..., :, None] * share[..., None, :]
     n = p.shape[-1]
     joint[..., np.arange(n), np.arange(n)] += diag
