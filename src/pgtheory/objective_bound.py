@@ -484,10 +484,10 @@ def greedy_decrease_example() -> tuple[TabularMDP, NDArray[np.float64]]:
     """An MDP on which the greedy step lowers ``J``, and the uniform starting policy.
 
     A random MDP (:func:`pgtheory.random_mdp`) with 4 states, 3 actions, horizon 9,
-    ``gamma = 1``, sparse near-deterministic dynamics, drawn with
-    ``GREEDY_DECREASE_SEED``: from the uniform policy, :func:`greedy_update` raises ``J``
-    twice and then cycles between two policies, lowering ``J`` every other step, while
-    :func:`conservative_update` raises it at every step.
+    ``gamma = 1`` and deterministic transitions (one successor per state and action), drawn
+    with ``GREEDY_DECREASE_SEED``: from the uniform policy, :func:`greedy_update` raises
+    ``J`` from 6.328 to 7.585 in two steps and then cycles between two policies, lowering
+    ``J`` to 7.174 every other step, while :func:`conservative_update` never lowers it.
     """
     rng = np.random.default_rng(GREEDY_DECREASE_SEED)
     S, A = int(rng.integers(3, 6)), int(rng.integers(2, 4))
