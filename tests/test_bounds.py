@@ -350,6 +350,10 @@ def test_mixture_check_uses_the_callers_eps():
     assert (
         pg.mixture_check(mdp, actions, pi2, horizon=T, eps=eps_true - 1e-8).eps == eps_true - 1e-8
     )
+    # Exactly PROB_ATOL below the computed maximal mistake probability is still accepted.
+    eps_max = pg.max_mistake_probability(actions, pi2)
+    edge = eps_max - 1e-8
+    assert pg.mixture_check(mdp, actions, pi2, horizon=T, eps=edge).eps == edge
 
 
 def test_mixture_check_against_brute_force_enumeration():
