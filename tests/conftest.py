@@ -13,6 +13,7 @@ import os
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,7 +61,10 @@ def _print_book(html: Path) -> BookPdf:
 
     out = html.parent / "pdf" / "pgtheory.pdf"  # _build/pdf beside _build/html
     start = time.monotonic()
-    pages = build_pdf.build_pdf(html, out)
+    # In a thread of its own: build_pdf runs an asyncio loop, and the browser tests' sync
+    # Playwright already runs one in this thread when the first of them asks for the book.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pages = pool.submit(build_pdf.build_pdf, html, out).result()
     return BookPdf(path=out, pages=pages, seconds=time.monotonic() - start)
 
 
