@@ -114,6 +114,12 @@ from pgtheory.mdp import (
     tightrope_mdp,
     tightrope_policies,
 )
+from pgtheory.natural_gradient import (
+    NaturalGradientStep,
+    average_kl,
+    fisher_matrix,
+    natural_gradient_step,
+)
 from pgtheory.objective_bound import (
     EXPECTATION_FORMS,
     GREEDY_DECREASE_SEED,
@@ -192,6 +198,7 @@ __all__ = [
     "ImprovementBound",
     "MDPBatch",
     "MixtureCheck",
+    "NaturalGradientStep",
     "NoDisagreementChain",
     "NoMistakeChain",
     "PerStepTerms",
@@ -206,6 +213,7 @@ __all__ = [
     "ValueFunctions",
     "action_ratios",
     "advantage_sums",
+    "average_kl",
     "batch_evaluate",
     "batch_expected_return",
     "batch_visitation",
@@ -231,6 +239,7 @@ __all__ = [
     "evaluate",
     "expectation_lower_bound",
     "expected_return",
+    "fisher_matrix",
     "gradient_ascent",
     "greedy_decrease_example",
     "greedy_policy",
@@ -249,6 +258,7 @@ __all__ = [
     "mistake_probabilities",
     "mixture",
     "mixture_check",
+    "natural_gradient_step",
     "natural_policy_gradient",
     "no_disagreement_chain",
     "no_mistake_chain",
