@@ -474,7 +474,7 @@ def bound_tightness_sweep(
 ) -> TightnessSweep:
     """Every bound of this module on ``n_mdps`` random MDPs, with exact gaps.
 
-    The MDPs cycle through the sizes :data:`SWEEP_SIZES` (S, A from 2 to 8 and 4); half of
+    The MDPs cycle through the sizes ``SWEEP_SIZES`` (S, A from 2 to 8 and 4); half of
     each size has sparse dynamics (2 successors per ``(s, a)``); ``gamma ~ Uniform(*gamma)``;
     rewards in [0, 1]. Each MDP gets one pair: ``pi = softmax(c z)`` with ``c ~ U(0, 3)``,
     ``pi' = softmax(k z')`` with ``k`` log-uniform in [0.1, 10] (nearly deterministic for

@@ -30,7 +30,7 @@ __all__ = [
     "plot_guarantees",
 ]
 
-#: Legend label and line style of each bound (names of :data:`pgtheory.BOUNDS`).
+#: Legend label and line style of each bound (names of :data:`pgtheory.guarantees.BOUNDS`).
 GUARANTEE_LABELS = {
     "cpi": ("CPI (Kakade & Langford, Thm 4.1)", "C0", "-"),
     "trpo_theorem1": ("TRPO Theorem 1", "C3", "-"),
