@@ -180,10 +180,10 @@ def test_public_names_link_to_the_api_page(book_html: Path) -> None:
     assert "api.html#pgtheory.policies.tv_distance" in hrefs
 
 
-def test_errata_page_lists_six_errata_in_slide_order_and_links_s7(book_html: Path) -> None:
-    """Six numbered errata, 1..6 in order, sorted by the (first) slide each is about.
+def test_errata_page_lists_seven_errata_in_slide_order_and_links_s7(book_html: Path) -> None:
+    """Seven numbered errata, 1..7 in order, sorted by the (first) slide each is about.
 
-    Other pages cite them by number ("{ref}`errata, item 2 <errata-s7-mixture>`"): when the
+    Other pages cite them by number ("{ref}`errata, item 3 <errata-s7-mixture>`"): when the
     numbering changes, grep the repository for "item N" (book/*.md, the chapters,
     src/pgtheory docstrings) and update those references too.
     """
@@ -191,7 +191,7 @@ def test_errata_page_lists_six_errata_in_slide_order_and_links_s7(book_html: Pat
     h2s = re.findall(r"<h2>(.*?)</h2>", page.read_text(encoding="utf-8"), flags=re.S)
     titles = [" ".join(html.unescape(re.sub(r"<[^>]+>", "", h)).split()) for h in h2s]
     headings = [m.groups() for m in map(re.compile(r"([1-9])\. (.+)").fullmatch, titles) if m]
-    assert [n for n, _ in headings] == ["1", "2", "3", "4", "5", "6"], headings
+    assert [n for n, _ in headings] == ["1", "2", "3", "4", "5", "6", "7"], headings
     slides = []
     for _, title in headings:
         found = re.search(r"\bslides? S(\d)", title, flags=re.IGNORECASE)
@@ -214,7 +214,7 @@ def test_errata_references_name_the_right_item(book_html: Path) -> None:
         (ROOT / "book" / "errata.md").read_text(encoding="utf-8"),
     )
     number_of = {label: number for label, number in items}
-    assert len(number_of) == 6, items
+    assert len(number_of) == 7, items
     wrong = []
     for page in html_pages(book_html):
         text = page.read_text(encoding="utf-8")

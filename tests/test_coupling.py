@@ -87,7 +87,7 @@ def test_identical_and_disjoint_distributions():
 
 
 def test_slides_l1_convention_halves_the_disagreement():
-    # Errata item 4: with the slide's L1 sum |p - q| = eps, P(X != Y) = eps / 2.
+    # Errata item 5: with the slide's L1 sum |p - q| = eps, P(X != Y) = eps / 2.
     p, q = np.array([0.7, 0.2, 0.1]), np.array([0.4, 0.2, 0.4])
     l1 = np.abs(p - q).sum()
     disagree = 1 - np.trace(pg.maximal_coupling(p, q))

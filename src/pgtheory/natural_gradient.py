@@ -26,7 +26,7 @@ Conventions.
   ``F^-1 g = A / (1 - gamma)`` centred in each state (Kakade 2001, Theorem 1, tabular case).
 
 The slide's lecture continues with this step; some transcriptions of it drop the inverse
-and write ``alpha = sqrt(2 delta / (g^T F g))`` (the book's errata page, item 6):
+and write ``alpha = sqrt(2 delta / (g^T F g))`` (the book's errata page, item 7):
 ``form="no_inverse"`` reproduces that step size so that its quadratic KL,
 ``delta (g^T F^-1 g) / (g^T F g)``, can be compared with ``delta``.
 """
@@ -141,7 +141,7 @@ def natural_gradient_step(
     ``step = alpha F^-1 g`` with ``alpha = sqrt(2 delta / (g^T F^-1 g))`` (``form="inverse"``),
     so that the quadratic model of the average KL, ``1/2 step^T F step``, equals ``delta``.
     ``form="no_inverse"`` uses ``alpha = sqrt(2 delta / (g^T F g))`` instead, the step size
-    of transcriptions that drop the inverse (the book's errata page, item 6); its quadratic
+    of transcriptions that drop the inverse (the book's errata page, item 7); its quadratic
     KL is ``delta (g^T F^-1 g) / (g^T F g)``.
 
     Parameters
