@@ -219,3 +219,52 @@ def test_theta_and_policies_must_fit_the_mdp():
         pg.average_kl(mdp, np.full((2, 2), 0.5), np.full((2, 3), 1 / 3))
     with pytest.raises(ValueError, match="mdp"):
         pg.fisher_matrix("not an mdp", np.zeros((2, 2)))
+
+
+def test_step_arrays_have_the_shape_of_theta():
+    mdp = pg.random_mdp(3, 4, rng=np.random.default_rng(5), gamma=0.8)
+    step = pg.natural_gradient_step(mdp, np.zeros((3, 4)), 0.1)
+    for name in ("gradient", "direction", "step"):
+        assert getattr(step, name).shape == (3, 4), name
+
+
+def bandit_like(reward_gap, base, gamma, horizon):
+    """Two states, both actions with the same transitions; action 1 earns ``reward_gap``
+    more. The gradient is then linear in ``reward_gap``."""
+    P = np.zeros((2, 2, 2))
+    P[0, :, 1] = P[1, :, 0] = 1.0
+    r = np.array([[base, base + reward_gap], [base, base + reward_gap]])
+    return pg.TabularMDP(P, r, np.array([0.5, 0.5]), gamma=gamma, horizon=horizon)
+
+
+@pytest.mark.parametrize(("gamma", "horizon"), [(0.9, None), (0.5, None), (0.9, 5), (1.0, 4)])
+@pytest.mark.parametrize("base", [0.0, 0.2, 50.0])
+def test_the_stationary_cut_off_is_as_documented(gamma, horizon, base):
+    """Documented: no step when max|g| <= 1e-12 (1 + max|r| sum_t gamma^t)."""
+    sum_gamma = 1 / (1 - gamma) if horizon is None else sum(gamma**t for t in range(horizon))
+    theta = np.zeros((2, 2))
+    probe = bandit_like(1.0, base, gamma, horizon)
+    g_per_gap = np.abs(pg.policy_gradient(probe, theta)).max()  # gradient per unit gap
+    for factor, moves in ((0.8, False), (1.25, True)):
+        # the gap that puts max|g| at `factor` times the cut-off (max|r| includes the gap)
+        gap = factor * 1e-12 * (1 + abs(base) * sum_gamma) / g_per_gap
+        mdp = bandit_like(gap, base, gamma, horizon)
+        cutoff = 1e-12 * (1 + np.abs(mdp.r).max() * sum_gamma)
+        g = np.abs(pg.policy_gradient(mdp, theta)).max()
+        assert (g > cutoff) == moves, (g / cutoff, factor)
+        step = pg.natural_gradient_step(mdp, theta, 0.01)
+        assert (step.step_size > 0) == moves, (factor, step.step_size)
+
+
+def test_states_visited_below_the_pinv_cut_off_get_no_step():
+    """A state whose visitation is below 1e-10 of the largest block (``PINV_RTOL``) is
+    treated as unvisited: its rows of the step are 0 (the smallest-norm solution)."""
+    P = np.zeros((2, 2, 2))
+    P[:, :, 0] = 1.0  # everything returns to state 0
+    r = np.array([[0.0, 1.0], [0.0, 1.0]])
+    tiny = 1e-13
+    mdp = pg.TabularMDP(P, r, np.array([1 - tiny, tiny]), gamma=0.5)
+    step = pg.natural_gradient_step(mdp, np.zeros((2, 2)), 0.01)
+    assert np.all(step.direction[1] == 0.0)
+    # state 0 gets the centred advantage / (1 - gamma): A = (-0.5, 0.5) at the uniform policy
+    np.testing.assert_allclose(step.direction[0], [-1.0, 1.0], rtol=1e-9)
