@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import concurrent.futures
 import io
 import os
 import re
@@ -231,6 +232,17 @@ async def _print_pages(
     return out
 
 
+def _run(coro):
+    """``asyncio.run(coro)``, in a thread of its own when this thread already runs an event
+    loop (as it does under Playwright's sync API, e.g. after the browser tests)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
 def print_pages(
     html_dir: Path, docnames: list[str], workers: int = WORKERS
 ) -> list[tuple[str, str, bytes]]:
@@ -240,7 +252,7 @@ def print_pages(
     if missing:
         raise FileNotFoundError(f"not in {html_dir} (build the book first): {missing}")
     with serve(html_dir) as base:
-        printed = asyncio.run(_print_pages(base, docnames, workers))
+        printed = _run(_print_pages(base, docnames, workers))
     return [(d, *printed[d]) for d in docnames]
 
 
