@@ -183,3 +183,53 @@ def test_every_control_works_by_mouse(s7, s7_widget) -> None:
         assert_shows(page, s7_widget, expected)
     assert not errors, errors
     assert not guard.blocked, guard.blocked
+
+
+#: The other chapters' interactive figures (page, library factory), checked more briefly:
+#: each control moved to its last value by keyboard (End, or the last option of a dropdown)
+#: must show, byte for byte, the frame the library renders for those values.
+CHAPTER_FIGURES = [
+    ("book/s8_coupling_general_case.html", "coupling_widget"),
+    ("book/s9_objective_bound.html", "objective_bound_widget"),
+    ("book/s10_beyond_the_slides.html", "guarantee_widget"),
+]
+
+
+@pytest.mark.parametrize(("page_path", "factory"), CHAPTER_FIGURES)
+def test_chapter_figure_controls_switch_to_the_library_frames(book, page_path, factory) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import pgtheory.viz
+
+    widget = getattr(pgtheory.viz, factory)()
+    guard = OfflineGuard()
+    context = book.browser.new_context(viewport={"width": 1280, "height": 900})
+    guard.attach(context)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(f"page error: {exc}"))
+    try:
+        page.goto(book.base_url + page_path, wait_until="load")
+        page.wait_for_selector(f"{ROOT_SEL}[data-pgt-ready]", timeout=30_000)
+        assert page.locator(ROOT_SEL).count() == 1
+        expected = widget.defaults()
+        assert_shows(page, widget, expected)
+        fields = page.locator(f"{ROOT_SEL} .pgt-control input, {ROOT_SEL} .pgt-control select")
+        moved = 0
+        for k, control in enumerate(widget.controls):
+            if len(control.values) < 2:
+                continue
+            if control.kind == "dropdown":
+                fields.nth(k).select_option(index=len(control.values) - 1)
+            else:
+                fields.nth(k).focus()
+                page.keyboard.press("End")
+            expected[control.name] = control.values[-1]
+            assert_shows(page, widget, expected)
+            moved += 1
+        assert moved >= 2, f"{factory}: fewer than two controls to move"
+        assert not errors, errors
+        assert not guard.blocked, guard.blocked
+    finally:
+        context.close()
