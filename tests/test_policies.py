@@ -104,6 +104,38 @@ def test_epsilon_close_policy_default_is_state_independent():
             "theta[0, 1] is inf, expected a finite number",
         ),
         (
+            lambda: pg.softmax_policy([[0.0, np.nan], [1.0, -np.inf]]),
+            "theta[0, 1] is nan, expected a finite number",
+        ),
+        (
+            lambda: pg.softmax_policy(np.zeros((3, 0))),
+            "theta must have shape (S, A) with S >= 1 and A >= 1, got (3, 0)",
+        ),
+        (
+            lambda: pg.softmax_policy(np.zeros((0, 3))),
+            "theta must have shape (S, A) with S >= 1 and A >= 1, got (0, 3)",
+        ),
+        (
+            lambda: pg.mixture(np.zeros((0, 2)), np.zeros((0, 2)), 0.5),
+            "pi must have shape (S, A) with S >= 1 and A >= 1, got (0, 2)",
+        ),
+        (
+            lambda: pg.mixture(np.eye(2), np.zeros((2, 0)), 0.5),
+            "pi_other must have shape (S, A) with S >= 1 and A >= 1, got (2, 0)",
+        ),
+        (
+            lambda: pg.tv_distance(np.zeros((3, 0)), np.zeros((3, 0))),
+            "pi must have shape (S, A) with S >= 1 and A >= 1, got (3, 0)",
+        ),
+        (
+            lambda: pg.kl_divergence(np.eye(2), np.zeros((0, 2))),
+            "pi2 must have shape (S, A) with S >= 1 and A >= 1, got (0, 2)",
+        ),
+        (
+            lambda: pg.kl_divergence([[0.5, np.nan]], [[0.5, 0.5]]),
+            "pi[0, 1] is nan, expected a finite number",
+        ),
+        (
             lambda: pg.deterministic_policy([0, 3], 3),
             "actions[1] is 3, expected an integer in [0, 3)",
         ),

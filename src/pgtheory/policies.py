@@ -4,6 +4,10 @@ A policy is an array of shape (S, A) whose rows are distributions over actions.
 Distances are per state: ``tv_distance(pi, pi2)[s] = 1/2 sum_a |pi[s, a] - pi2[s, a]|``
 (total variation, half the L1 norm; slides S8-S9 write the L1 norm ``|.|``, which is
 twice this).
+
+Tables (``theta``, ``pi``) must be 2-D with at least one state and one action and finite;
+otherwise a :class:`ValueError` names the argument and its shape, or the first
+non-finite entry.
 """
 
 from __future__ import annotations
@@ -13,8 +17,8 @@ from numpy.typing import ArrayLike, NDArray
 
 from pgtheory._validation import (
     as_float_array,
+    check_distribution,
     check_indices,
-    check_policy,
     check_positive_int,
     check_probability,
     check_rng,
@@ -32,20 +36,41 @@ __all__ = [
 ]
 
 
+def _table(x: ArrayLike, name: str) -> NDArray[np.float64]:
+    """``x`` as a finite float array of shape (S, A) with ``S, A >= 1``."""
+    arr = as_float_array(x, name, ndim=2)
+    if 0 in arr.shape:
+        raise ValueError(f"{name} must have shape (S, A) with S >= 1 and A >= 1, got {arr.shape}")
+    return arr
+
+
+def _policy(pi: ArrayLike, name: str) -> NDArray[np.float64]:
+    """``pi`` as a policy table: :func:`_table`, and every row a distribution."""
+    arr = _table(pi, name)
+    check_distribution(arr, name)
+    return arr
+
+
 def softmax_policy(theta: ArrayLike) -> NDArray[np.float64]:
     """Tabular softmax policy ``pi[s, a] = exp(theta[s, a]) / sum_b exp(theta[s, b])``.
 
     Parameters
     ----------
     theta : array_like, shape (S, A)
-        Finite logits.
+        Finite logits, ``S, A >= 1``.
 
     Returns
     -------
     ndarray, shape (S, A)
         Computed with the max-shift, so large logits do not overflow.
+
+    Raises
+    ------
+    ValueError
+        If ``theta`` is not 2-D, has no state or no action, or has a non-finite entry
+        (the message names the first one).
     """
-    theta = as_float_array(theta, "theta", ndim=2)
+    theta = _table(theta, "theta")
     z = theta - theta.max(axis=1, keepdims=True)
     e = np.exp(z)
     return e / e.sum(axis=1, keepdims=True)
@@ -85,16 +110,16 @@ def mixture(pi: ArrayLike, pi_other: ArrayLike, alpha: float) -> NDArray[np.floa
     in every state it follows ``pi_other`` with probability ``alpha``, a
     state-independent coin, so ``tv_distance(pi, mixture) <= alpha`` everywhere.
     """
-    pi = check_policy(pi, "pi")
-    pi_other = check_policy(pi_other, "pi_other")
+    pi = _policy(pi, "pi")
+    pi_other = _policy(pi_other, "pi_other")
     check_shape(pi_other, "pi_other", pi.shape)
     alpha = check_probability(alpha, "alpha")
     return (1.0 - alpha) * pi + alpha * pi_other
 
 
 def _two_policies(pi: ArrayLike, pi2: ArrayLike) -> tuple[NDArray, NDArray]:
-    pi = check_policy(pi, "pi")
-    pi2 = check_policy(pi2, "pi2")
+    pi = _policy(pi, "pi")
+    pi2 = _policy(pi2, "pi2")
     check_shape(pi2, "pi2", pi.shape)
     return pi, pi2
 
