@@ -119,6 +119,24 @@ def test_greedy_policy_ties():
     np.testing.assert_array_equal(pg.greedy_policy(np.array([[0.0, 1e-9]])), [[0, 1]])
 
 
+@pytest.mark.parametrize(
+    ("Q", "current", "message"),
+    [
+        # a NaN loses every comparison: without the check, state 0 would pick action 0
+        ([[1.0, np.nan], [0.0, 1.0]], None, "Q[0, 1] is nan, expected a finite number"),
+        ([[0.0, 1.0], [-np.inf, 1.0]], None, "Q[1, 0] is -inf, expected a finite number"),
+        ([1.0, 2.0], None, "Q must have 2 dimension(s), got shape (2,) (1 dimension(s))"),
+        (np.zeros((0, 3)), None, "Q must have shape (S, A) with S >= 1 and A >= 1, got (0, 3)"),
+        (np.zeros((3, 0)), None, "Q must have shape (S, A) with S >= 1 and A >= 1, got (3, 0)"),
+        (np.eye(2), np.eye(3), "current must have shape (2, 2), got (3, 3)"),
+        (np.eye(2), [[1.0, 0.0], [0.5, 0.6]], "current[1, :] sums to 1.1, expected 1 (atol=1e-08)"),
+    ],
+)
+def test_greedy_policy_bad_input(Q, current, message):
+    with pytest.raises(ValueError, match=full(message)):
+        pg.greedy_policy(Q, current)
+
+
 def test_policy_iteration_stops_on_ties():
     # Two identical actions everywhere: every policy is optimal; it must stop at once.
     P = np.zeros((2, 2, 2))

@@ -20,7 +20,13 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from pgtheory._validation import check_positive_int, check_real, check_rng
+from pgtheory._validation import (
+    as_float_array,
+    check_policy,
+    check_positive_int,
+    check_real,
+    check_rng,
+)
 from pgtheory.estimators import _check_theta, reinforce_gradient
 from pgtheory.evaluation import _evaluate, expected_return, policy_gradient
 from pgtheory.mdp import TabularMDP, _as_mdp
@@ -57,12 +63,21 @@ def greedy_policy(Q: ArrayLike, current: ArrayLike | None = None) -> NDArray[np.
 
     Ties (within ``TIE_ATOL``) go to the action of the deterministic policy ``current``
     when it is among the maximizers (so policy iteration stops), else to the lowest index.
+
+    Raises
+    ------
+    ValueError
+        If ``Q`` is not 2-D, has no state or no action, or has a non-finite entry (the
+        message names the first one; a NaN would otherwise lose every comparison), or if
+        ``current`` is not a policy of ``Q``'s shape.
     """
-    Q = np.asarray(Q, dtype=np.float64)
+    Q = as_float_array(Q, "Q", ndim=2)
+    if 0 in Q.shape:
+        raise ValueError(f"Q must have shape (S, A) with S >= 1 and A >= 1, got {Q.shape}")
     best = Q >= Q.max(axis=1, keepdims=True) - TIE_ATOL
     actions = np.argmax(best, axis=1)
     if current is not None:
-        keep = np.argmax(np.asarray(current), axis=1)
+        keep = np.argmax(check_policy(current, "current", *Q.shape), axis=1)
         stay = best[np.arange(Q.shape[0]), keep]
         actions = np.where(stay, keep, actions)
     pi = np.zeros_like(Q)
