@@ -195,3 +195,112 @@ def test_more_errors_and_edges():
         pg.batch_visitation(sq, swapped)
     with pytest.raises(ValueError, match=full("pi[0, 0, 1] is nan, expected a finite number")):
         pg.batch_evaluate(sq, [[[1.0, float("nan")], [0.5, 0.5]]] * 2)
+
+
+def _valid_arrays():
+    """The four arrays of a valid batch of 3 MDPs with S = 4, A = 2, as fresh copies."""
+    P, r, p0, gamma = pg.random_mdp_batch(3, 4, 2, rng=np.random.default_rng(7))
+    return {"P": P.copy(), "r": r.copy(), "p0": p0.copy(), "gamma": gamma.copy()}
+
+
+def _set(name, index, value):
+    def edit(arrays):
+        arrays[name][index] = value
+        return arrays
+
+    return edit
+
+
+def _put(name, value):
+    def edit(arrays):
+        arrays[name] = value
+        return arrays
+
+    return edit
+
+
+def _move_mass(arrays):
+    # P[1, 2, 1, :] gets 0.03 more mass on one successor: it sums to 1.03
+    arrays["P"][1, 2, 1, 0] += 0.03
+    return arrays
+
+
+def _negative_row(arrays):
+    arrays["P"][0, 3, 0, :] = [1.5, -0.5, 0.0, 0.0]  # sums to 1, one entry negative
+    return arrays
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (_set("gamma", 1, 1.0), "gamma[1] is 1.0, expected a number in [0, 1) (discounted MDPs)"),
+        (_set("gamma", 2, -0.1), "gamma[2] is -0.1, expected a number in [0, 1) (discounted MDPs)"),
+        (_set("gamma", 0, np.nan), "gamma[0] is nan, expected a finite number"),
+        (_set("P", (1, 2, 0, 3), np.nan), "P[1, 2, 0, 3] is nan, expected a finite number"),
+        (_set("P", (2, 0, 1, 1), np.inf), "P[2, 0, 1, 1] is inf, expected a finite number"),
+        (_move_mass, "P[1, 2, 1, :] sums to 1.03, expected 1 (atol=1e-08)"),
+        (_negative_row, "P[0, 3, 0, 1] is -0.5, expected >= 0"),
+        (_set("p0", 2, [0.5, 0.5, 0.5, 0.0]), "p0[2, :] sums to 1.5, expected 1 (atol=1e-08)"),
+        (_set("r", (0, 1, 1), -np.inf), "r[0, 1, 1] is -inf, expected a finite number"),
+        (
+            _put("P", np.zeros((3, 4, 2, 5))),
+            "P must have shape (B, S, A, S) with B, S, A >= 1, got (3, 4, 2, 5)",
+        ),
+        (
+            _put("P", np.zeros((3, 0, 2, 0))),
+            "P must have shape (B, S, A, S) with B, S, A >= 1, got (3, 0, 2, 0)",
+        ),
+        (
+            _put("P", np.zeros((4, 2, 4))),
+            "P must have 4 dimension(s), got shape (4, 2, 4) (3 dimension(s))",
+        ),
+        (_put("r", np.zeros((3, 4, 3))), "r must have shape (3, 4, 2), got (3, 4, 3)"),
+        (_put("p0", np.full((2, 4), 0.25)), "p0 must have shape (3, 4), got (2, 4)"),
+        (_put("gamma", np.full(2, 0.5)), "gamma must have shape (3,), got (2,)"),
+        (_put("gamma", 0.5), "gamma must have 1 dimension(s), got shape () (0 dimension(s))"),
+        (_put("r", "x"), "r must be a numeric array, got str"),
+    ],
+)
+def test_mdp_batch_built_directly_is_validated(edit, message):
+    arrays = edit(_valid_arrays())
+    with pytest.raises(ValueError, match=full(message)):
+        pg.MDPBatch(**arrays)
+    with pytest.raises(ValueError, match=full(message)):  # _replace builds a new batch too
+        pg.MDPBatch(**_valid_arrays())._replace(**arrays)
+
+
+def test_mdp_batch_built_directly_from_valid_arrays():
+    arrays = _valid_arrays()
+    batch = pg.MDPBatch(*(x.tolist() for x in arrays.values()))  # lists become arrays
+    for name, x in arrays.items():
+        np.testing.assert_array_equal(getattr(batch, name), x)
+        assert getattr(batch, name).dtype == np.float64
+    # the ends of the ranges are allowed: gamma = 0, deterministic rows
+    arrays["gamma"][0] = 0.0
+    arrays["P"][1] = np.eye(4)[[1, 2, 3, 0]][:, None, :]
+    batch = pg.MDPBatch(**arrays)
+    assert batch.gamma[0] == 0.0
+    # a batch behaves like the tuple of its arrays: unpacking and zip still work
+    P, _, _, gamma = batch
+    assert P is batch.P and gamma is batch.gamma
+    # one MDP repeated by a broadcast view (as guarantees and algorithms build them)
+    one = pg.stack_mdps([pg.unstack_mdp(batch, 1)])
+    repeated = pg.MDPBatch(*(np.broadcast_to(x, (5, *x.shape[1:])) for x in one))
+    assert repeated.n_mdps == 5
+    np.testing.assert_array_equal(
+        pg.batch_expected_return(repeated, np.full((4, 2), 0.5)),
+        np.full(5, pg.expected_return(pg.unstack_mdp(batch, 1), np.full((4, 2), 0.5))),
+    )
+    bad = one.P.copy()
+    bad[0, 2, 1] = [0.5, 0.5, 0.5, -0.5]
+    with pytest.raises(ValueError, match=full("P[0, 2, 1, 3] is -0.5, expected >= 0")):
+        pg.MDPBatch(np.broadcast_to(bad, (5, 4, 2, 4)), *repeated[1:])
+
+
+def test_gamma_one_and_nan_no_longer_reach_the_solver():
+    # Before the constructor validated, gamma = 1 gave V of order -1e15 (a singular system
+    # solved in floating point) and a NaN in P gave NaN values without an error.
+    arrays = _valid_arrays()
+    arrays["gamma"][:] = 1.0
+    with pytest.raises(ValueError, match=r"^gamma\[0\] is 1\.0, expected"):
+        pg.batch_evaluate(pg.MDPBatch(**arrays), np.full((4, 2), 0.5))

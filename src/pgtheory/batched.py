@@ -40,17 +40,106 @@ __all__ = [
 ]
 
 
-class MDPBatch(NamedTuple):
-    """``B`` discounted MDPs of one size, stacked.
-
-    Shapes: ``P`` (B, S, A, S), ``r`` (B, S, A), ``p0`` (B, S), ``gamma`` (B,). Build one
-    with :func:`stack_mdps` or :func:`random_mdp_batch` (both validate the arrays).
-    """
-
+class _MDPBatchFields(NamedTuple):
     P: NDArray[np.float64]
     r: NDArray[np.float64]
     p0: NDArray[np.float64]
     gamma: NDArray[np.float64]
+
+
+def _array(x: ArrayLike, name: str, ndim: int) -> NDArray[np.float64]:
+    """``x`` as a float64 array with ``ndim`` dimensions (no copy of a float64 array)."""
+    if isinstance(x, np.ndarray) and x.dtype == np.float64 and x.ndim == ndim:
+        return x
+    return as_float_array(x, name, ndim=ndim)
+
+
+def _first_copy(arr: NDArray) -> NDArray:
+    """The first MDP's slice when ``arr`` repeats it along the batch axis (a broadcast view
+    with stride 0 there, as ``np.broadcast_to`` makes): its values stand for every MDP's."""
+    return arr[:1] if arr.strides[0] == 0 else arr
+
+
+def _is_distribution(arr: NDArray) -> bool:
+    """Fast check of every row of ``arr``: a NaN or inf makes a row sum non-finite."""
+    sums = arr.sum(axis=-1)
+    return bool(
+        np.isfinite(sums).all() and arr.min() >= 0 and np.abs(sums - 1.0).max() <= PROB_ATOL
+    )
+
+
+def _check_batch_arrays(P: ArrayLike, r: ArrayLike, p0: ArrayLike, gamma: ArrayLike) -> tuple:
+    """Validate the four arrays of an :class:`MDPBatch`; return them as float64 arrays.
+
+    A fast path checks the values in a few passes; when it fails, the full checks of
+    :mod:`pgtheory._validation` find and name the first offending entry.
+    """
+    P = _array(P, "P", 4)
+    r = _array(r, "r", 3)
+    p0 = _array(p0, "p0", 2)
+    gamma = _array(gamma, "gamma", 1)
+    B, S, A, S2 = P.shape
+    if S2 != S or min(B, S, A) < 1:
+        raise ValueError(f"P must have shape (B, S, A, S) with B, S, A >= 1, got {P.shape}")
+    check_shape(r, "r", (B, S, A))
+    check_shape(p0, "p0", (B, S))
+    check_shape(gamma, "gamma", (B,))
+    P_, r_, p0_, gamma_ = (_first_copy(x) for x in (P, r, p0, gamma))
+    fast = (
+        _is_distribution(P_)
+        and _is_distribution(p0_)
+        and np.isfinite(r_).all()
+        and gamma_.min() >= 0.0
+        and gamma_.max() < 1.0
+    )
+    if not fast:
+        for name, arr in (("P", P_), ("p0", p0_)):
+            check_distribution(as_float_array(arr, name), name)
+        as_float_array(r_, "r")
+        as_float_array(gamma_, "gamma")
+        bad = (gamma_ < 0.0) | (gamma_ >= 1.0)
+        if bad.any():
+            b = int(np.argmax(bad))
+            raise ValueError(
+                f"gamma[{b}] is {float(gamma_[b])!r}, expected a number in [0, 1) (discounted MDPs)"
+            )
+    return P, r, p0, gamma
+
+
+class MDPBatch(_MDPBatchFields):
+    """``B`` discounted MDPs of one size, stacked.
+
+    Shapes: ``P`` (B, S, A, S), ``r`` (B, S, A), ``p0`` (B, S), ``gamma`` (B,), with
+    ``B, S, A >= 1``. Build one with :func:`stack_mdps` or :func:`random_mdp_batch`, or
+    directly from the four arrays: the constructor validates them as :class:`TabularMDP`
+    does each MDP's (``_replace`` too). The arrays are not copied (a broadcast view is
+    checked once): do not write to them afterwards.
+
+    Raises
+    ------
+    ValueError
+        On wrong or mismatched shapes, non-finite entries, negative entries or rows of
+        ``P`` or ``p0`` that do not sum to 1, or a ``gamma`` outside [0, 1); the message
+        names the first offending entry, e.g. ``"P[0, 2, 1, :] sums to 0.97, expected 1
+        (atol=1e-08)"``.
+    """
+
+    __slots__ = ()
+
+    def __new__(cls, P: ArrayLike, r: ArrayLike, p0: ArrayLike, gamma: ArrayLike) -> MDPBatch:
+        return super().__new__(cls, *_check_batch_arrays(P, r, p0, gamma))
+
+    @classmethod
+    def _make(cls, iterable) -> MDPBatch:  # used by _replace: validate there too
+        return cls(*iterable)
+
+    @classmethod
+    def _checked(cls, P: NDArray, r: NDArray, p0: NDArray, gamma: NDArray) -> MDPBatch:
+        """A batch of arrays already known to be valid (float64, fitting shapes, rows of
+        ``P`` and ``p0`` distributions, ``0 <= gamma < 1``): the constructor without its
+        checks, for :func:`stack_mdps` (every TabularMDP validated itself) and
+        :func:`random_mdp_batch` (valid by construction)."""
+        return tuple.__new__(cls, (P, r, p0, gamma))
 
     @property
     def n_mdps(self) -> int:
@@ -104,7 +193,7 @@ def stack_mdps(mdps: Sequence[TabularMDP]) -> MDPBatch:
                 f"mdps[{i}] has (S, A) = {mdp.P.shape[:2]}, expected "
                 f"{mdps[0].P.shape[:2]} like mdps[0]"
             )
-    return MDPBatch(
+    return MDPBatch._checked(
         np.stack([m.P for m in mdps]),
         np.stack([m.r for m in mdps]),
         np.stack([m.p0 for m in mdps]),
@@ -182,7 +271,7 @@ def random_mdp_batch(
         np.put_along_axis(P, succ, weights, axis=-1)
     r = rng.uniform(0.0, 1.0, size=(B, S, A))
     p0 = rng.dirichlet(np.ones(S), size=B)
-    return MDPBatch(P, r, p0, gammas)
+    return MDPBatch._checked(P, r, p0, gammas)
 
 
 def _batch_policy(batch: MDPBatch, pi: ArrayLike, name: str = "pi") -> NDArray[np.float64]:
