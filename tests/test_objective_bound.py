@@ -354,6 +354,122 @@ def test_greedy_update_in_the_discounted_case_is_policy_iteration():
     np.testing.assert_allclose(run.J[-1], path.J[-1], atol=1e-10)
 
 
+def _pi_step(mdp, pi):
+    """Policy iteration's step written from the definitions: Q^pi by one linear solve.
+
+    ``V = (I - gamma P_pi)^-1 r_pi``, ``Q[s, a] = r[s, a] + gamma sum_s' P[s, a, s'] V[s']``;
+    returns ``(Q, greedy actions, V)``.
+    """
+    S = mdp.n_states
+    P_pi = np.einsum("sat,sa->st", mdp.P, pi)
+    r_pi = (mdp.r * pi).sum(axis=1)
+    V = np.linalg.solve(np.eye(S) - mdp.gamma * P_pi, r_pi)
+    Q = mdp.r + mdp.gamma * mdp.P @ V
+    return Q, Q.argmax(axis=1), V
+
+
+def test_greedy_step_in_a_state_pi_never_visits():
+    # The audit's reproducer. pi loops in s0 (action 0, reward 0), never sees s1. From s1,
+    # action 0 pays -10 and ends in the absorbing s2 (reward 0), action 1 pays 1 and stays
+    # in s1: V^pi(s1) = 1 / (1 - 0.9) = 10, Q^pi(s1, .) = (-10, 10). Q^pi(s0, .) = (0, 10).
+    # Policy iteration takes (1, 1, 0): J = 1 + 0.9 * 10 = 10. Greedy in G alone took
+    # action 0 in s1 (G = 0 there, a tie) and got J = 1 - 0.9 * 10 = -8.
+    P = np.zeros((3, 2, 3))
+    P[0, 0, 0] = P[0, 1, 1] = P[1, 0, 2] = P[1, 1, 1] = 1.0
+    P[2, :, 2] = 1.0
+    r = np.array([[0.0, 1.0], [-10.0, 1.0], [0.0, 0.0]])
+    mdp = pg.TabularMDP(P, r, [1.0, 0.0, 0.0], 0.9)
+    pi = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0]])
+    Q, actions, _ = _pi_step(mdp, pi)
+    np.testing.assert_allclose(Q[:2], [[0.0, 10.0], [-10.0, 10.0]], rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(actions, [1, 1, 0])
+    run = pg.greedy_update(mdp, pi, 1)
+    np.testing.assert_array_equal(run.policies[1], np.eye(2)[[1, 1, 0]])
+    np.testing.assert_allclose(run.J, [0.0, 10.0], rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(pg.surrogate_greedy_policy(mdp, pi), np.eye(2)[[1, 1, 0]])
+
+
+@st.composite
+def discounted_with_unvisited_states(draw):
+    """A discounted MDP with p0 on s0, sparse or deterministic dynamics, a deterministic pi.
+
+    With ``trap`` pi's action in s0 loops back to s0, so pi visits s0 only and every other
+    state is one pi never sees; otherwise pi follows its own (short) path.
+    """
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    S, A = draw(st.integers(2, 5)), draw(st.integers(2, 3))
+    gamma = draw(st.sampled_from([0.5, 0.9, 0.99]))
+    branching = draw(st.sampled_from([1, 2]))
+    reward_range = draw(st.sampled_from([(0.0, 1.0), (-10.0, 1.0)]))
+    base = pg.random_mdp(S, A, rng=rng, gamma=gamma, branching=branching, reward_range=reward_range)
+    actions = rng.integers(A, size=S)
+    P = base.P.copy()
+    if draw(st.booleans()):  # trap: pi stays in s0 forever
+        P[0, actions[0]] = np.eye(S)[0]
+    p0 = np.eye(S)[0]
+    return pg.TabularMDP(P, base.r, p0, gamma), np.eye(A)[actions]
+
+
+@given(discounted_with_unvisited_states())
+@settings(max_examples=200, deadline=None)
+def test_greedy_update_is_policy_iteration_in_every_state(args):
+    mdp, pi = args
+    Q, actions, V = _pi_step(mdp, pi)
+    new_pi = np.eye(mdp.n_actions)[actions]
+    _, _, V_new = _pi_step(mdp, new_pi)
+    scale = (1.0 + np.abs(mdp.r).max()) / (1.0 - mdp.gamma)
+    run = pg.greedy_update(mdp, pi, 1)
+    chosen = run.policies[1].argmax(axis=1)
+    # Greedy in Q^pi in every state: the chosen action's value is the best one (a near-tie
+    # may go either way) and, without near-ties, it is policy iteration's action.
+    np.testing.assert_allclose(
+        Q[np.arange(mdp.n_states), chosen], Q.max(axis=1), atol=1e-9 * scale, rtol=0
+    )
+    gaps = np.sort(Q, axis=1)
+    if np.all(gaps[:, -1] - gaps[:, -2] > 1e-6 * scale):
+        np.testing.assert_array_equal(run.policies[1], new_pi)
+        assert run.J[1] == pytest.approx(mdp.p0 @ V_new, abs=1e-9 * scale)
+    assert run.J[0] == pytest.approx(mdp.p0 @ V, abs=1e-9 * scale)
+    assert run.J[1] >= run.J[0] - 1e-9 * scale  # the policy improvement theorem
+
+
+def test_finite_horizon_tie_break_in_never_visited_states():
+    # Finite horizon, gamma = 0.5, T = 3: pi loops in s0, so s1, s2, s3 are never visited and
+    # G = 0 there. The documented tie-break: argmax_a sum_t gamma^t A^pi_t[s, a], with the
+    # time-indexed advantages enumerated (tests/brute_force.py). Visited s0: argmax of G.
+    # Seed 151: the first of a search in which every other plausible rule picks differently.
+    rng = np.random.default_rng(151)
+    S, A, T, g = 4, 3, 3, 0.5
+    base = pg.random_mdp(S, A, rng=rng, gamma=g, horizon=T, branching=2, reward_range=(-1, 1))
+    P = base.P.copy()
+    P[0, 0] = np.eye(S)[0]
+    mdp = pg.TabularMDP(P, base.r, np.eye(S)[0], g, T)
+    pi = np.eye(A)[[0, 2, 1, 0]]
+    V, Q = bf.time_indexed_values(mdp.P, mdp.r, pi, T, g)
+    adv = Q - V[:, :, None]
+    p = bf.state_marginals(mdp.P, mdp.p0, pi, T)
+    np.testing.assert_array_equal(p[:, 1:], 0.0)
+    G = sum(g**t * p[t][:, None] * adv[t] for t in range(T))
+    K = sum(g**t * adv[t] for t in range(T))
+    want = np.concatenate([[np.argmax(G[0])], K[1:].argmax(axis=1)])
+    # A_0 alone, A_{T-1} alone, the undiscounted sum, the lowest action: each differs.
+    for other in (adv[0], adv[-1], adv.sum(axis=0), np.zeros((S, A))):
+        assert np.any(other[1:].argmax(axis=1) != want[1:])
+    np.testing.assert_array_equal(pg.surrogate_greedy_policy(mdp, pi), np.eye(A)[want])
+
+
+def test_finite_horizon_one_step_is_exact_and_never_lowers_J():
+    # T = 1: the surrogate is the exact gain, so its maximizer cannot lower J; by hand,
+    # J(pi') = sum_s p0(s) max_a r[s, a] for the greedy pi'.
+    rng = np.random.default_rng(32)
+    mdp = pg.random_mdp(4, 3, rng=rng, gamma=1.0, horizon=1, reward_range=(-1.0, 1.0))
+    pi = rng.dirichlet(np.ones(3), size=4)
+    run = pg.greedy_update(mdp, pi, 2)
+    expected = float(mdp.p0 @ mdp.r.max(axis=1))
+    np.testing.assert_allclose(run.J[1:], [expected, expected], rtol=0, atol=1e-12)
+    assert run.J[0] == pytest.approx(float(mdp.p0 @ (mdp.r * pi).sum(axis=1)), abs=1e-12)
+
+
 @given(mdp_and_policies(finite=True), st.sampled_from(["quadratic", "range", "max_abs"]))
 @settings(max_examples=25, deadline=None)
 def test_conservative_update_never_decreases_J(args, form):

@@ -47,7 +47,7 @@ from pgtheory._validation import (
 )
 from pgtheory.bounds import s7_bound
 from pgtheory.evaluation import ValueFunctions, _evaluate, _mdp_policy
-from pgtheory.improvement import greedy_policy
+from pgtheory.improvement import TIE_ATOL, greedy_policy
 from pgtheory.mdp import TabularMDP, _as_mdp, random_mdp
 from pgtheory.performance_difference import _occupancy, _policies, _time_indexed
 
@@ -302,11 +302,34 @@ def surrogate_greedy_policy(mdp: TabularMDP, pi: ArrayLike) -> NDArray[np.float6
     """The deterministic policy that maximizes the surrogate ``L`` of ``pi``.
 
     ``L`` is linear in the new policy: ``L(pi') = sum_{s, a} pi'[s, a] G[s, a]`` with
-    ``G[s, a] = sum_t gamma^t P_pi(s_t = s) A^pi_t[s, a]``, so it is maximized by the
-    greedy policy of ``G`` (:func:`pgtheory.greedy_policy`; ties to the lowest action).
-    Discounted, in every state that ``pi`` visits this is greedy in ``Q^pi``, policy
-    iteration's step; with a finite horizon it weighs the time-indexed advantages by the
-    visits of ``pi``, and a stationary policy greedy in them can be worse than ``pi``.
+    ``G[s, a] = sum_t gamma^t P_pi(s_t = s) A^pi_t[s, a]``, so every policy greedy in ``G``
+    maximizes it. In a state that ``pi`` never visits, ``G[s, :] = 0`` and every action
+    maximizes ``L``; the choice there still decides ``J(pi')``, since ``pi'`` may go
+    there. Ties in ``G`` (within :data:`pgtheory.improvement.TIE_ATOL`; always in a
+    never-visited state) are therefore broken by
+
+    ``K[s, a] = sum_t gamma^t A^pi_t[s, a]``,
+
+    the weight ``G`` would have if ``pi`` were in ``s`` at every time, and then by the
+    lowest action.
+
+    - **Discounted** (stationary ``A^pi``): ``K = A^pi``, and in a visited state ``G[s, :]``
+      is ``A^pi[s, :]`` times a positive number, so the result is greedy in ``Q^pi`` in
+      every state, visited or not: policy iteration's improvement step (ties in ``Q^pi`` to
+      the lowest action). By the policy improvement theorem ``V^{pi'} >= V^pi`` in every
+      state, so ``J(pi') >= J(pi)``.
+    - **Finite horizon** (time-indexed ``A^pi_t``, stationary policies): ``G`` weighs the
+      advantages of different times by the visits of ``pi``; no stationary policy need be
+      greedy in every ``A^pi_t``, and ``K`` is only a heuristic for the states ``pi``
+      never visits. ``J(pi')`` can be lower than ``J(pi)`` when ``T >= 2``
+      (:func:`greedy_decrease_example`). With ``T = 1``, ``L`` is the exact gain and
+      ``J`` cannot fall.
+
+    Parameters
+    ----------
+    mdp : TabularMDP
+    pi : array_like, shape (S, A)
+        The old policy.
 
     Returns
     -------
@@ -317,11 +340,19 @@ def surrogate_greedy_policy(mdp: TabularMDP, pi: ArrayLike) -> NDArray[np.float6
     ------
     ValueError
         If ``pi`` does not fit the MDP.
+
+    References
+    ----------
+    Slide S9; policy iteration's step: Howard (1960); Sutton & Barto (2018), Sec. 4.2.
     """
     mdp, pi = _mdp_policy(mdp, pi)
     A = _time_indexed(mdp, _evaluate(mdp, pi).A)
     G = np.einsum("ts,tsa->sa", _occupancy(mdp, pi), A)
-    return greedy_policy(G)
+    K = np.einsum("t,tsa->sa", mdp.gamma ** np.arange(A.shape[0]), A)
+    maximizes_L = G >= G.max(axis=1, keepdims=True) - TIE_ATOL
+    # An action that does not maximize L gets a key below every K[s, :] (by at least 1).
+    floor = K.min(axis=1, keepdims=True) - 1.0 - np.abs(K).max(axis=1, keepdims=True)
+    return greedy_policy(np.where(maximizes_L, K, floor))
 
 
 class UpdateRun(NamedTuple):
@@ -422,9 +453,11 @@ def conservative_update(
 def greedy_update(mdp: TabularMDP, pi: ArrayLike, n_iterations: int) -> UpdateRun:
     """The unconstrained step: ``pi`` replaced by :func:`surrogate_greedy_policy` each time.
 
-    The surrogate's maximizer, with no regard for the penalty: in the discounted case this
-    is policy iteration (``J`` never decreases), but with a finite horizon and stationary
-    policies it can lower ``J``. ``bounds`` holds the ``"quadratic"`` bound of each step.
+    The surrogate's maximizer, with no regard for the penalty. In the discounted case each
+    step is policy iteration's (greedy in ``Q^pi`` in every state, including those ``pi``
+    never visits), so ``J`` never decreases. With a finite horizon ``T >= 2`` and
+    stationary policies it can lower ``J`` (:func:`greedy_decrease_example`); with
+    ``T = 1`` it cannot. ``bounds`` holds the ``"quadratic"`` bound of each step.
 
     Raises
     ------
