@@ -458,6 +458,47 @@ def test_finite_horizon_tie_break_in_never_visited_states():
     np.testing.assert_array_equal(pg.surrogate_greedy_policy(mdp, pi), np.eye(A)[want])
 
 
+@given(mdp_and_policies(finite=True))
+@settings(max_examples=60, deadline=None)
+def test_surrogate_greedy_policy_maximizes_the_enumerated_surrogate(args):
+    # Finite horizon: in every state the chosen action maximizes
+    # G[s, a] = sum_t gamma^t P_pi(s_t = s) A^pi_t[s, a], with p_t and A_t enumerated; in
+    # a state pi never visits (G = 0) it maximizes K[s, a] = sum_t gamma^t A^pi_t[s, a].
+    mdp, pi, _ = args
+    T, g = mdp.horizon, mdp.gamma
+    V, Q = bf.time_indexed_values(mdp.P, mdp.r, pi, T, g)
+    adv = Q - V[:, :, None]
+    p = bf.state_marginals(mdp.P, mdp.p0, pi, T)
+    G = sum(g**t * p[t][:, None] * adv[t] for t in range(T))
+    K = sum(g**t * adv[t] for t in range(T))
+    chosen = pg.surrogate_greedy_policy(mdp, pi).argmax(axis=1)
+    rows = np.arange(mdp.n_states)
+    np.testing.assert_allclose(G[rows, chosen], G.max(axis=1), rtol=0, atol=1e-9)
+    unvisited = p.sum(axis=0) == 0
+    np.testing.assert_allclose(K[rows, chosen][unvisited], K.max(axis=1)[unvisited], atol=1e-9)
+
+
+def test_visited_states_follow_the_surrogate_not_the_tie_break():
+    # T = 2, gamma = 1, start in s0; pi = (2, 0, 0). s0: action 0 pays 5, action 1 pays -20,
+    # action 2 pays 0; 1 leads to s1, 0 and 2 to the absorbing s2 (rewards 0). s1 pays 30
+    # under action 0. By hand: V_1 = (0, 30, 0), V_0(s0) = 0, A_0(s0, .) = (5, -20 + 30, 0)
+    # = (5, 10, 0), A_1(s0, .) = (5, -20, 0). pi visits s0 at t = 0 only, so
+    # G(s0, .) = A_0(s0, .): action 1 maximizes L, though K(s0, .) = (10, -10, 0) prefers 0.
+    # s1 is never visited: K(s1, .) = 2 (r(s1, .) - 30) = (0, -60, -60), action 0.
+    # s2 is visited at t = 1, where every action ties (G = 0, K = 0): action 0.
+    P = np.zeros((3, 3, 3))
+    P[0, 1, 1] = P[0, 0, 2] = P[0, 2, 2] = 1.0
+    P[1, :, 2] = P[2, :, 2] = 1.0
+    r = np.array([[5.0, -20.0, 0.0], [30.0, 0.0, 0.0], [0.0, 0.0, 0.0]])
+    mdp = pg.TabularMDP(P, r, [1.0, 0.0, 0.0], 1.0, 2)
+    pi = np.eye(3)[[2, 0, 0]]
+    np.testing.assert_array_equal(pg.surrogate_greedy_policy(mdp, pi), np.eye(3)[[1, 0, 0]])
+    # and the gain by enumeration: J(pi') - J(pi) = (-20 + 30) - 0 = 10 = L(pi')
+    J = [bf.expected_return(mdp.P, mdp.r, mdp.p0, q, 2, 1.0) for q in (pi, np.eye(3)[[1, 0, 0]])]
+    np.testing.assert_allclose(pg.greedy_update(mdp, pi, 1).J, J, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(J, [0.0, 10.0], rtol=0, atol=1e-12)
+
+
 def test_finite_horizon_one_step_is_exact_and_never_lowers_J():
     # T = 1: the surrogate is the exact gain, so its maximizer cannot lower J; by hand,
     # J(pi') = sum_s p0(s) max_a r[s, a] for the greedy pi'.
