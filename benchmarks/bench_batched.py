@@ -22,7 +22,7 @@ failed check exits with status 1. A missed target is only reported (FAIL in the 
 Usage::
 
     python benchmarks/bench_batched.py           # full run, well under a minute
-    python benchmarks/bench_batched.py --quick   # smaller sizes, a few seconds
+    python benchmarks/bench_batched.py --quick   # smaller sizes, about a second (smoke test)
 """
 
 from __future__ import annotations

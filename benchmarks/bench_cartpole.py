@@ -7,7 +7,8 @@ evaluation score. The design notes measured 50-90 k steps/s on this kind of mach
 
     .venv/bin/python benchmarks/bench_cartpole.py [--quick]
 
-``--quick`` trains for 10 iterations only (a smoke run).
+``--quick`` trains for 10 iterations only: the smoke run of ``tests/test_benchmarks.py``,
+about a second; its times and scores say nothing about the targets.
 """
 
 from __future__ import annotations

@@ -7,6 +7,8 @@ in a fresh interpreter (``python -c``), the cases interleaved, and the table giv
 median of the runs and the ratio to ``import numpy``.
 
     .venv/bin/python benchmarks/bench_import.py [--runs N]
+
+``--runs 1`` is the smoke run of ``tests/test_benchmarks.py`` (a few seconds).
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """``benchmarks/bench_batched.py --quick`` runs, prints its table and its checks pass.
 
-Timings are not tested (the script reports them); what is tested is that it exits 0, prints
-the header and one row per case with a verdict, and that the loop, the bare numpy floor and
-the sweep agree with the library.
+Timings are not tested (the script reports them), and the run has no timeout that a busy
+machine could trip (``--quick`` takes about a second); what is tested is that it exits 0,
+prints the header and one row per case with a verdict, and that the loop, the bare numpy
+floor and the sweep agree with the library.
 """
 
 from __future__ import annotations
@@ -30,7 +31,6 @@ def quick_run() -> subprocess.CompletedProcess[str]:
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=300,
         check=False,
     )
 
