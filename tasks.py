@@ -4,6 +4,8 @@
     python3 tasks.py book       set up, build the book (HTML under _build/html) and its PDF
     python3 tasks.py test       set up, run every test (library, notebooks, build, browser,
                                 the locks, the workflows, the PDF)
+    python3 tasks.py nbval      set up, check that every chapter reproduces its stored outputs
+                                (nbval, one thread; --all: on every CPU path the tests use)
     python3 tasks.py pdf        set up, build the book, print it into _build/pdf/pgtheory.pdf
     python3 tasks.py lock       regenerate requirements.txt and requirements-dev.txt (uv pip
                                 compile; needs PyPI; extra arguments go to uv, e.g. --upgrade)
@@ -164,6 +166,24 @@ def cmd_test(extra: list[str]) -> None:
     run(PY, "-m", "pytest", *extra)
 
 
+#: The notebook regression tests: stored numbers rounded, executed in order, nbval replay.
+NBVAL_TESTS = ("tests/test_stored_outputs.py", "tests/test_notebooks.py")
+
+
+def cmd_nbval(extra: list[str]) -> None:
+    """Re-run every chapter and compare it with its stored outputs (the notebook tests).
+
+    By default on this machine's own CPU path with one BLAS thread (a few minutes on two
+    cores); ``--all`` adds two threads, numpy's dispatch narrowed and an older OpenBLAS
+    kernel, as ``python3 tasks.py test`` does. Other arguments go to pytest.
+    """
+    setup()
+    every_path = "--all" in extra
+    rest = [a for a in extra if a != "--all"]
+    marks = () if every_path else ("-m", "not cpu_variant")
+    run(PY, "-m", "pytest", *NBVAL_TESTS, *marks, *rest)
+
+
 def cmd_execute(paths: list[str]) -> None:
     setup()
     run(PY, ROOT / "tools" / "execute_notebooks.py", *paths)
@@ -275,7 +295,8 @@ def cmd_mutate(extra: list[str]) -> None:
 
 
 def main(argv: list[str]) -> None:
-    if not argv or argv[0] not in {"book", "test", "execute", "bench", "mutate", "pdf", "lock"}:
+    commands = {"book", "test", "nbval", "execute", "bench", "mutate", "pdf", "lock"}
+    if not argv or argv[0] not in commands:
         sys.exit(__doc__)
     cmd, rest = argv[0], argv[1:]
     if cmd == "book":
@@ -286,6 +307,8 @@ def main(argv: list[str]) -> None:
         cmd_lock(rest)
     elif cmd == "test":
         cmd_test(rest)
+    elif cmd == "nbval":
+        cmd_nbval(rest)
     elif cmd == "execute":
         cmd_execute(rest)
     elif cmd == "mutate":

@@ -7,8 +7,12 @@ For every chapter ``book/s*.ipynb``:
   unexecuted or output-free notebook cannot pass;
 - output checks are switched off (``# NBVAL_IGNORE_OUTPUT``/``NBVAL_SKIP``) only on cells
   that display a widget;
-- nbval re-runs the notebook and compares every text output, once with one and once with
-  two BLAS/OpenMP threads, and must report at least as many passed cells as it checks.
+- nbval re-runs the notebook and compares every text output, and must report at least as
+  many passed cells as it checks, on four CPU paths (``VARIANTS``): one BLAS/OpenMP thread,
+  two threads, numpy's SIMD dispatch narrowed by one CPU generation
+  (``NPY_DISABLE_CPU_FEATURES``) and OpenBLAS forced to an older kernel
+  (``OPENBLAS_CORETYPE``). numpy's kernels differ in the last bits between such paths, which
+  is why chapters store rounded numbers (tests/test_stored_outputs.py).
 
 Re-execute chapters with ``python3 tasks.py execute`` (tools/execute_notebooks.py).
 """
@@ -16,6 +20,7 @@ Re-execute chapters with ``python3 tasks.py execute`` (tools/execute_notebooks.p
 from __future__ import annotations
 
 import os
+import platform
 import re
 import subprocess
 import sys
@@ -125,10 +130,84 @@ def test_output_exemptions_only_on_widget_cells(chapter: Path | None) -> None:
     )
 
 
-def nbval_env(threads: int) -> dict[str, str]:
+def numpy_dispatch_narrowed() -> str | None:
+    """``NPY_DISABLE_CPU_FEATURES`` for numpy's kernels of one CPU generation down, or None.
+
+    numpy picks, per kernel, the best of its dispatch targets (``__cpu_dispatch__``: on
+    x86-64 ``X86_V3`` = AVX2/FMA3, ``X86_V4`` and ``AVX512_*`` = AVX-512) that the CPU has.
+    With two or more enabled, all but the lowest are disabled (an AVX-512 machine then runs
+    the AVX2 kernels, like a machine without AVX-512); with one, it is disabled (an AVX2
+    machine then runs the baseline kernels). None when numpy dispatches to none.
+    """
+    from numpy._core._multiarray_umath import __cpu_dispatch__, __cpu_features__
+
+    enabled = [name for name in __cpu_dispatch__ if __cpu_features__.get(name)]
+    disabled = enabled[1:] if len(enabled) >= 2 else enabled
+    return " ".join(disabled) or None
+
+
+def openblas_corename(env: dict[str, str] | None = None) -> str | None:
+    """The OpenBLAS kernel that numpy uses in a fresh interpreter with ``env``, or None."""
+    code = (
+        "import ctypes, glob, os, numpy\n"
+        "libs = glob.glob(os.path.dirname(numpy.__file__) + '.libs/*openblas*')\n"
+        "names = ('scipy_openblas_get_corename64_', 'scipy_openblas_get_corename',\n"
+        "         'openblas_get_corename64_', 'openblas_get_corename')\n"
+        "for lib in map(ctypes.CDLL, libs):\n"
+        "    for name in names:\n"
+        "        if hasattr(lib, name):\n"
+        "            f = getattr(lib, name); f.restype = ctypes.c_char_p\n"
+        "            print(f().decode()); raise SystemExit\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False
+    )
+    return proc.stdout.strip() or None
+
+
+#: OPENBLAS_CORETYPE of the older kernel (SSE4.2, no AVX), and its fallback when the
+#: machine's own kernel is already that one (SSE3).
+OPENBLAS_OLD_CORE = "Nehalem"
+OPENBLAS_OLDER_CORE = "Prescott"
+
+
+def openblas_older_core() -> str | None:
+    """An OpenBLAS kernel older than this machine's own, or None without OpenBLAS/x86-64."""
+    if platform.machine().lower() not in ("x86_64", "amd64"):
+        return None
+    native = openblas_corename()
+    if native is None:
+        return None
+    return OPENBLAS_OLDER_CORE if native.lower() == OPENBLAS_OLD_CORE.lower() else OPENBLAS_OLD_CORE
+
+
+#: The CPU paths nbval replays every chapter on. The first is the plain one (what
+#: ``python3 tasks.py nbval`` runs); the others are marked ``cpu_variant``.
+VARIANTS = ("1thread", "2threads", "numpy-narrowed", "openblas-old-kernel")
+
+
+def nbval_env(variant: str) -> dict[str, str]:
+    """The environment of nbval and its kernel for one of ``VARIANTS``.
+
+    Raises ``pytest.skip`` when the variant does not apply to this machine (numpy has no
+    dispatch target enabled, or OpenBLAS is not on x86-64).
+    """
     env = dict(os.environ)
+    threads = 2 if variant == "2threads" else 1
     for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         env[var] = str(threads)
+    if variant == "numpy-narrowed":
+        narrowed = numpy_dispatch_narrowed()
+        if narrowed is None:
+            pytest.skip("numpy dispatches to no optional CPU feature on this machine")
+        env["NPY_DISABLE_CPU_FEATURES"] = narrowed
+    elif variant == "openblas-old-kernel":
+        core = openblas_older_core()
+        if core is None:
+            pytest.skip("numpy's BLAS is not OpenBLAS on x86-64 here")
+        env["OPENBLAS_CORETYPE"] = core
+    elif variant not in ("1thread", "2threads"):
+        raise ValueError(f"variant must be one of {VARIANTS}, got {variant!r}")
     # The kernel must use matplotlib's inline backend, as when the chapter was executed.
     env.pop("MPLBACKEND", None)
     env["PYTHONHASHSEED"] = "0"
@@ -136,10 +215,39 @@ def nbval_env(threads: int) -> dict[str, str]:
     return env
 
 
+def variant_params() -> list:
+    return [
+        pytest.param(v, id=v, marks=() if v == VARIANTS[0] else pytest.mark.cpu_variant)
+        for v in VARIANTS
+    ]
+
+
+def test_numpy_narrowed_variant_takes_effect() -> None:
+    """In the narrowed environment numpy really runs without the disabled targets."""
+    env = nbval_env("numpy-narrowed")
+    code = (
+        "from numpy._core._multiarray_umath import __cpu_features__ as f\n"
+        f"print(all(not f[name] for name in {env['NPY_DISABLE_CPU_FEATURES'].split()!r}))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    assert proc.stdout.strip() == "True", proc.stdout + proc.stderr
+
+
+def test_openblas_variant_takes_effect() -> None:
+    """In the forced environment OpenBLAS reports the older kernel, not its own."""
+    env = nbval_env("openblas-old-kernel")
+    native = openblas_corename()
+    forced = openblas_corename(env)
+    assert forced is not None and native is not None
+    assert forced.lower() == env["OPENBLAS_CORETYPE"].lower() != native.lower(), (native, forced)
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("threads", [1, 2], ids=lambda n: f"{n}thread")
+@pytest.mark.parametrize("variant", variant_params())
 @pytest.mark.parametrize("chapter", chapter_params())
-def test_nbval_reproduces_outputs(chapter: Path | None, threads: int) -> None:
+def test_nbval_reproduces_outputs(chapter: Path | None, variant: str) -> None:
     nb = load(chapter)
     n_checked = len(checked_cells(nb))
     cmd = [
@@ -166,7 +274,7 @@ def test_nbval_reproduces_outputs(chapter: Path | None, threads: int) -> None:
     proc = subprocess.run(
         cmd,
         cwd=ROOT,
-        env=nbval_env(threads),
+        env=nbval_env(variant),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -174,7 +282,7 @@ def test_nbval_reproduces_outputs(chapter: Path | None, threads: int) -> None:
         check=False,
     )
     tail = proc.stdout[-15000:]
-    assert proc.returncode == 0, f"nbval failed ({threads} thread(s)):\n{tail}"
+    assert proc.returncode == 0, f"nbval failed ({variant}):\n{tail}"
     summary = re.findall(r"(\d+) (passed|failed|error|errors|skipped)", proc.stdout)
     counts = {kind: int(n) for n, kind in summary}
     assert counts.get("failed", 0) == 0 and counts.get("error", 0) + counts.get("errors", 0) == 0
