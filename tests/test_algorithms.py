@@ -219,9 +219,17 @@ def test_trpo_backtracks_and_can_refuse():
     np.testing.assert_array_equal(run.J, 0.0)
 
 
+def advantage(mdp, pi):
+    """``A^pi = Q^pi - V^pi`` of a discounted MDP from the definitions, by one linear solve."""
+    P_pi = np.einsum("sat,sa->st", mdp.P, pi)
+    r_pi = (mdp.r * pi).sum(axis=1)
+    V = np.linalg.solve(np.eye(mdp.n_states) - mdp.gamma * P_pi, r_pi)
+    return mdp.r + mdp.gamma * mdp.P @ V - V[:, None]
+
+
 def clipped_objective(mdp, pi, pi_new, states, actions, clip):
     """PPO's sampled clipped objective, one sample at a time (reference)."""
-    A = pg.evaluate(mdp, pi).A
+    A = advantage(mdp, pi)
     n, T = states.shape
     total = 0.0
     for i in range(n):
@@ -231,6 +239,37 @@ def clipped_objective(mdp, pi, pi_new, states, actions, clip):
             adv = A[s, a]
             total += mdp.gamma**t * min(r * adv, min(max(r, 1 - clip), 1 + clip) * adv)
     return total / n
+
+
+def reference_ppo(mdp, theta, traj, *, clip, lr, epochs, h=1e-6):
+    """One PPO iteration by gradient ascent on :func:`clipped_objective`, whose gradient is
+    taken by central differences; returns the new logits and the ratio
+    ``pi_new(a_t | s_t) / pi(a_t | s_t)`` of every sample at the start of every epoch,
+    shape (epochs, n, T)."""
+    pi = pg.softmax_policy(theta)
+    th, ratios = theta.copy(), []
+    for _ in range(epochs):
+        new = pg.softmax_policy(th)
+        ratios.append(new[traj.states, traj.actions] / pi[traj.states, traj.actions])
+        grad = np.zeros_like(th)
+        for idx in np.ndindex(th.shape):
+            e = np.zeros_like(th)
+            e[idx] = h
+            f = [
+                clipped_objective(
+                    mdp, pi, pg.softmax_policy(th + sgn * e), traj.states, traj.actions, clip
+                )
+                for sgn in (1, -1)
+            ]
+            grad[idx] = (f[0] - f[1]) / (2 * h)
+        th = th + lr * grad
+    return th, np.array(ratios)
+
+
+def away_from_the_edges(ratios, clip, margin=1e-4):
+    """No ratio within ``margin`` of ``1 +- clip``: the central differences of the reference
+    never straddle a kink of the clipped objective."""
+    return bool(np.all(np.abs(np.abs(ratios - 1) - clip) > margin))
 
 
 @pytest.mark.parametrize("epochs", [1, 3])
@@ -252,23 +291,42 @@ def test_ppo_ascends_the_clipped_objective(epochs):
     )
     pi = pg.softmax_policy(theta)
     traj = pg.sample_trajectories(mdp, pi, n, rng=np.random.default_rng(9), horizon=T)
-    th = theta.copy()
-    h = 1e-6
-    for _ in range(epochs):  # gradient ascent with a central-difference gradient
-        grad = np.zeros_like(th)
-        for idx in np.ndindex(th.shape):
-            e = np.zeros_like(th)
-            e[idx] = h
-            up = clipped_objective(
-                mdp, pi, pg.softmax_policy(th + e), traj.states, traj.actions, clip
-            )
-            dn = clipped_objective(
-                mdp, pi, pg.softmax_policy(th - e), traj.states, traj.actions, clip
-            )
-            grad[idx] = (up - dn) / (2 * h)
-        th = th + lr * grad
+    th, ratios = reference_ppo(mdp, theta, traj, clip=clip, lr=lr, epochs=epochs)
+    assert away_from_the_edges(ratios, clip)
     np.testing.assert_allclose(run.policies[1], pg.softmax_policy(th), rtol=0, atol=1e-7)
     np.testing.assert_array_equal(run.step_size, lr)
+
+
+def test_ppo_clip_edges_are_active():
+    # Both edges of the clip decide a step here. After the first epoch a sample with
+    # positive advantage starts an epoch with its ratio in (1 + clip, 1 + 2 clip): it no
+    # longer counts (an edge at 1 + 2 clip would still push it); a sample with negative
+    # advantage starts one with its ratio in (1 - 2 clip, 1 - clip): likewise. Found by a
+    # search over seeds (the first with both); the per-sample reference decides the step.
+    rng = np.random.default_rng(0)
+    mdp = pg.random_mdp(3, 2, rng=rng, gamma=0.8)
+    theta = rng.normal(size=(3, 2))
+    lr, clip, n, T, epochs = 2.0, 0.2, 6, 5, 4
+    run = pg.ppo_clip(
+        mdp,
+        theta,
+        1,
+        rng=np.random.default_rng(100),
+        clip=clip,
+        n_trajectories=n,
+        horizon=T,
+        epochs=epochs,
+        learning_rate=lr,
+    )
+    pi = pg.softmax_policy(theta)
+    traj = pg.sample_trajectories(mdp, pi, n, rng=np.random.default_rng(100), horizon=T)
+    adv = advantage(mdp, pi)[traj.states, traj.actions]
+    th, ratios = reference_ppo(mdp, theta, traj, clip=clip, lr=lr, epochs=epochs)
+    later = ratios[1:]
+    assert np.any((adv > 0) & (later > 1 + clip) & (later < 1 + 2 * clip))  # upper edge
+    assert np.any((adv < 0) & (later < 1 - clip) & (later > 1 - 2 * clip))  # lower edge
+    assert away_from_the_edges(ratios, clip)
+    np.testing.assert_allclose(run.policies[1], pg.softmax_policy(th), rtol=0, atol=1e-7)
 
 
 def test_ppo_improves_and_is_seeded():
@@ -397,12 +455,13 @@ def test_defaults_are_the_documented_values():
 
 def test_ppo_clips_small_positive_advantages():
     # Rewards in [0, 1] and gamma = 0.5: |A| < 2, many positive advantages below 1. With a
-    # big learning rate the ratio leaves [1 - clip, 1 + clip] within the epochs; the
-    # per-sample reference objective (clipped_objective) decides which samples still count.
+    # big learning rate the ratio leaves [1 - clip, 1 + clip] after the first epoch (with
+    # lr = 20 it only reached 1.094); the per-sample reference objective
+    # (clipped_objective) decides which samples still count.
     rng = np.random.default_rng(22)
     mdp = pg.random_mdp(3, 2, rng=rng, gamma=0.5)
     theta = rng.normal(size=(3, 2))
-    lr, clip, n, T, epochs = 20.0, 0.1, 5, 4, 4
+    lr, clip, n, T, epochs = 40.0, 0.1, 5, 4, 4
     run = pg.ppo_clip(
         mdp,
         theta,
@@ -416,25 +475,16 @@ def test_ppo_clips_small_positive_advantages():
     )
     pi = pg.softmax_policy(theta)
     traj = pg.sample_trajectories(mdp, pi, n, rng=np.random.default_rng(3), horizon=T)
-    A = pg.evaluate(mdp, pi).A
+    A = advantage(mdp, pi)
     assert np.any((A > 0) & (A < 1))
-    th, h = theta.copy(), 1e-6
-    for _ in range(epochs):
-        grad = np.zeros_like(th)
-        for idx in np.ndindex(th.shape):
-            e = np.zeros_like(th)
-            e[idx] = h
-            f = [
-                clipped_objective(
-                    mdp, pi, pg.softmax_policy(th + sgn * e), traj.states, traj.actions, clip
-                )
-                for sgn in (1, -1)
-            ]
-            grad[idx] = (f[0] - f[1]) / (2 * h)
-        th = th + lr * grad
+    th, ratios = reference_ppo(mdp, theta, traj, clip=clip, lr=lr, epochs=epochs)
+    assert away_from_the_edges(ratios, clip)
     np.testing.assert_allclose(run.policies[1], pg.softmax_policy(th), rtol=0, atol=1e-6)
-    ratio = pg.softmax_policy(th)[traj.states, traj.actions] / pi[traj.states, traj.actions]
-    assert ratio.max() > 1 + 0.9 * clip  # the clip was reached
+    # the clip was reached: a sample with a small positive advantage starts an epoch past
+    # 1 + clip (within 1 + 2 clip), where it no longer counts
+    adv = A[traj.states, traj.actions]
+    small = (adv > 0) & (adv < 1)
+    assert np.any(small & (ratios[1:] > 1 + clip) & (ratios[1:] < 1 + 2 * clip))
 
 
 def test_trpo_takes_the_first_acceptable_candidate():
