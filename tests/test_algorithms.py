@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 import pgtheory as pg
 from pgtheory import algorithms as alg
-from pgtheory.natural_gradient import average_kl, fisher_matrix, natural_gradient_step
+from pgtheory.natural_gradient import average_kl, fisher_matrix
 
 TOL = 1e-10
 
@@ -45,19 +45,38 @@ def scale(mdp):
     return 1.0 + np.abs(mdp.r).max() / (1.0 - mdp.gamma)
 
 
+def exact(mdp, pi):
+    """``(V, A, rho)`` of a discounted MDP from the definitions, by two linear solves:
+    ``V = (I - gamma P_pi)^-1 r_pi``, ``A = r + gamma P V - V`` and the unnormalized
+    visitation ``rho = sum_t gamma^t P(s_t = .) = (I - gamma P_pi^T)^-1 p0``."""
+    P_pi = np.einsum("sat,sa->st", mdp.P, pi)
+    r_pi = (mdp.r * pi).sum(axis=1)
+    eye = np.eye(mdp.n_states)
+    V = np.linalg.solve(eye - mdp.gamma * P_pi, r_pi)
+    rho = np.linalg.solve(eye - mdp.gamma * P_pi.T, mdp.p0)
+    return V, mdp.r + mdp.gamma * mdp.P @ V - V[:, None], rho
+
+
 def check_run_fields(mdp, run, atol):
-    """Every per-step field against the one-MDP library functions."""
+    """Every per-step field: J, the surrogate and TRPO's Theorem 1 bound from the
+    definitions (:func:`exact`), the distances against the one-MDP library functions."""
     K = run.policies.shape[0] - 1
+    g = mdp.gamma
     assert run.J.shape == (K + 1,)
     for k in range(K + 1):
-        assert run.J[k] == pytest.approx(pg.expected_return(mdp, run.policies[k]), abs=atol)
+        V, _, _ = exact(mdp, run.policies[k])
+        assert run.J[k] == pytest.approx(float(mdp.p0 @ V), abs=atol)
     for k in range(K):
         pi, new = run.policies[k], run.policies[k + 1]
         assert run.max_tv[k] == pytest.approx(pg.tv_distance(pi, new).max(), abs=1e-12)
         assert run.max_kl[k] == pytest.approx(pg.kl_divergence(pi, new).max(), rel=1e-9, abs=1e-15)
         assert run.mean_kl[k] == pytest.approx(average_kl(mdp, pi, new), rel=1e-9, abs=1e-15)
-        assert run.surrogate[k] == pytest.approx(pg.surrogate_advantage(mdp, pi, new), abs=atol)
-        bound = pg.trpo_bound(mdp, pi, new, form="theorem1").bound
+        _, A, rho = exact(mdp, pi)
+        surrogate = float(rho @ (new * A).sum(axis=1))  # L_pi(new) - J(pi), eq. 3 of TRPO
+        assert run.surrogate[k] == pytest.approx(surrogate, abs=atol)
+        # Theorem 1: L - 4 eps gamma alpha^2 / (1 - gamma)^2, eps = max|A|, alpha = max TV
+        alpha = 0.5 * np.abs(new - pi).sum(axis=1).max()
+        bound = surrogate - 4 * np.abs(A).max() * g * alpha**2 / (1 - g) ** 2
         assert run.trpo_bound[k] == pytest.approx(bound, abs=atol)
 
 
@@ -144,16 +163,34 @@ def test_maximize_bound_takes_the_best_step_of_its_grid():
 
 
 def test_natural_policy_gradient_takes_the_natural_gradient_step():
+    # Kakade (2001), Theorem 1: for the tabular softmax the natural gradient F^+ g is, in
+    # each visited state, A^pi / (1 - gamma) up to a constant per state; the least-norm
+    # solution removes the plain mean over actions. The step is alpha F^+ g with
+    # alpha = sqrt(2 delta / g^T F^+ g), g = dJ/dtheta by central differences of J.
     rng = np.random.default_rng(3)
     mdp = pg.random_mdp(5, 3, rng=rng, gamma=0.8, branching=2)
     theta = rng.normal(size=(5, 3))
-    run = pg.natural_policy_gradient(mdp, theta, 4, delta=1e-3)
+    delta, g, h = 1e-3, mdp.gamma, 1e-5
+
+    def J(th):
+        return float(mdp.p0 @ exact(mdp, pg.softmax_policy(th))[0])
+
+    run = pg.natural_policy_gradient(mdp, theta, 4, delta=delta)
     th = theta.copy()
     for k in range(4):
-        step = natural_gradient_step(mdp, th, 1e-3)
-        assert run.step_size[k] == pytest.approx(step.step_size, rel=1e-12)
-        th = th + step.step
-        np.testing.assert_allclose(run.policies[k + 1], pg.softmax_policy(th), atol=1e-14)
+        _, A, rho = exact(mdp, pg.softmax_policy(th))
+        assert rho.min() > 1e-3  # every state visited: the closed form holds everywhere
+        x = A / (1 - g)
+        x = x - x.mean(axis=1, keepdims=True)
+        grad = np.zeros_like(th)
+        for idx in np.ndindex(th.shape):
+            e = np.zeros_like(th)
+            e[idx] = h
+            grad[idx] = (J(th + e) - J(th - e)) / (2 * h)
+        alpha = np.sqrt(2 * delta / np.sum(grad * x))
+        assert run.step_size[k] == pytest.approx(alpha, rel=1e-7)
+        th = th + alpha * x
+        np.testing.assert_allclose(run.policies[k + 1], pg.softmax_policy(th), rtol=0, atol=1e-9)
     # for a small radius the true average KL is delta to second order
     np.testing.assert_allclose(run.mean_kl, 1e-3, rtol=0.1)
     assert np.all(np.diff(run.J) > 0)
@@ -220,11 +257,8 @@ def test_trpo_backtracks_and_can_refuse():
 
 
 def advantage(mdp, pi):
-    """``A^pi = Q^pi - V^pi`` of a discounted MDP from the definitions, by one linear solve."""
-    P_pi = np.einsum("sat,sa->st", mdp.P, pi)
-    r_pi = (mdp.r * pi).sum(axis=1)
-    V = np.linalg.solve(np.eye(mdp.n_states) - mdp.gamma * P_pi, r_pi)
-    return mdp.r + mdp.gamma * mdp.P @ V - V[:, None]
+    """``A^pi = Q^pi - V^pi`` from the definitions (:func:`exact`)."""
+    return exact(mdp, pi)[1]
 
 
 def clipped_objective(mdp, pi, pi_new, states, actions, clip):
