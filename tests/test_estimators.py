@@ -103,12 +103,15 @@ def test_vectorized_estimate_matches_the_loop(seed, S, A, T, discounted):
     theta = rng.normal(size=(S, A))
     tr = pg.sample_trajectories(mdp, pg.softmax_policy(theta), 7, rng=rng, horizon=T)
     for est in ESTIMATORS:
+        loop = _loop_estimate(mdp, theta, tr, est)
         samples = pg.reinforce_gradient_samples(mdp, theta, tr, estimator=est)
-        np.testing.assert_allclose(samples, _loop_estimate(mdp, theta, tr, est), atol=1e-12)
+        np.testing.assert_allclose(samples, loop, rtol=0, atol=1e-12)
+        # the batch estimate: slide S1's 1/N sum over trajectories of the loop's samples
         np.testing.assert_allclose(
             pg.reinforce_gradient(mdp, theta, tr, estimator=est),
-            samples.mean(axis=0),
-            atol=1e-14,
+            sum(loop) / len(loop),
+            rtol=0,
+            atol=1e-12,
         )
 
 
