@@ -158,8 +158,17 @@ def test_sample_coupling_rate_and_marginals():
     x2, y2 = pg.sample_coupling(p, q, n, rng=np.random.default_rng(8))
     np.testing.assert_array_equal(x, x2)
     np.testing.assert_array_equal(y, y2)
+    # The maximal coupling by hand (Levin, Peres & Wilmer, Prop. 4.7): min(p, q) =
+    # (0.1, 0.3, 0.2, 0) on the diagonal; the excess of p, 0.4 at 0, goes to the excess of
+    # q, (0.1, 0.3) at (2, 3), in proportion: joint[0, 2] = 0.1, joint[0, 3] = 0.3.
+    joint = np.zeros((4, 4))
+    joint[[0, 1, 2], [0, 1, 2]] = [0.1, 0.3, 0.2]
+    joint[0, 2], joint[0, 3] = 0.1, 0.3
+    freq = np.bincount(x * 4 + y, minlength=16).reshape(4, 4) / n
+    assert np.all(np.abs(freq - joint) <= 5 * np.sqrt(joint * (1 - joint) / n))
+    # The documented draw: pair k (row-major) for the uniform u when cdf[k-1] <= u < cdf[k].
     u = np.random.default_rng(8).random(n)
-    k = np.searchsorted(np.cumsum(pg.maximal_coupling(p, q).ravel()), u, side="right")
+    k = np.searchsorted(np.cumsum(joint.ravel()), u, side="right")
     np.testing.assert_array_equal(x * 4 + y, k)
 
 
