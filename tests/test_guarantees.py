@@ -56,21 +56,84 @@ def true_gap(mdp, pi, pi_new):
     return pg.expected_return(mdp, pi_new) - pg.expected_return(mdp, pi)
 
 
+def exact(P, r, p0, gamma, pi):
+    """``(J, A, d)`` from the definitions, by two linear solves: ``V = (I - gamma P_pi)^-1
+    r_pi``, ``J = p0 . V``, ``A = r + gamma P V - V`` and the normalized visitation
+    ``d = (1 - gamma) (I - gamma P_pi^T)^-1 p0``."""
+    P_pi = np.einsum("sat,sa->st", P, pi)
+    r_pi = (r * pi).sum(axis=1)
+    eye = np.eye(len(p0))
+    V = np.linalg.solve(eye - gamma * P_pi, r_pi)
+    d = (1 - gamma) * np.linalg.solve(eye - gamma * P_pi.T, p0)
+    return float(p0 @ V), r + gamma * P @ V - V[:, None], d
+
+
+def max_kl(pi, pi_new):
+    """``max_s sum_a pi log(pi / pi_new)`` with ``0 log 0 = 0`` (``inf`` if pi_new misses)."""
+    worst = 0.0
+    for row, new in zip(pi, pi_new, strict=True):
+        kl = sum(
+            p * np.log(p / q) if q > 0 else np.inf for p, q in zip(row, new, strict=True) if p > 0
+        )
+        worst = max(worst, kl)
+    return worst
+
+
+def reference_bounds(P, r, p0, gamma, pi, pi_prime, alpha):
+    """Every bound of the module on ``pi_new = (1 - alpha) pi + alpha pi'``, written from the
+    papers with :func:`exact`: a dict name -> (improvement, surrogate, penalty)."""
+    g = gamma
+    pi_new = (1 - alpha) * pi + alpha * pi_prime
+    J, A, d = exact(P, r, p0, g, pi)
+    improvement = exact(P, r, p0, g, pi_new)[0] - J
+    surrogate = float(d @ (pi_new * A).sum(axis=1)) / (1 - g)  # TRPO eq. 3
+    eps = np.abs(A).max()
+    tv = 0.5 * np.abs(pi_new - pi).sum(axis=1)
+    C = 4 * eps * g / (1 - g) ** 2  # TRPO Theorem 1
+    mean_new = (pi_new * A).sum(axis=1)
+    mean_prime = (pi_prime * A).sum(axis=1)
+    kl = max_kl(pi, pi_new)
+    cpi_eps = np.abs(mean_prime).max()  # Kakade & Langford, Thm 4.1
+    return {
+        "cpi": (
+            improvement,
+            alpha * float(d @ mean_prime) / (1 - g),
+            2 * alpha**2 * g * cpi_eps / ((1 - g) * (1 - g * (1 - alpha))),
+        ),
+        "trpo_theorem1": (improvement, surrogate, C * tv.max() ** 2),
+        "trpo_eq44": (
+            improvement,
+            surrogate,
+            4 * tv.max() ** 2 * g * eps / ((1 - g) * (1 - g * (1 - tv.max()))),
+        ),
+        "trpo_kl": (improvement, surrogate, 0.0 if C == 0 else C * kl),
+        # Achiam et al. (2017), Cor. 1
+        "cpo": (improvement, surrogate, 2 * g * np.abs(mean_new).max() * (d @ tv) / (1 - g) ** 2),
+    }
+
+
 @given(pairs())
 @settings(max_examples=300, deadline=None)
 def test_trpo_and_cpo_bounds_hold(case):
     mdp, pi, _, pi_new, _ = case
-    gap = true_gap(mdp, pi, pi_new)
     atol = TOL * scale(mdp)
-    A = pg.evaluate(mdp, pi).A
-    surrogate = pg.surrogate_advantage(mdp, pi, pi_new)
+    _, A, d = exact(mdp.P, mdp.r, mdp.p0, mdp.gamma, pi)
+    # alpha = 1 with pi' = pi_new: the reference of every bound on the pair (pi, pi_new)
+    ref = reference_bounds(mdp.P, mdp.r, mdp.p0, mdp.gamma, pi, pi_new, 1.0)
+    gap, surrogate, _ = ref["trpo_theorem1"]
+    assert true_gap(mdp, pi, pi_new) == pytest.approx(gap, abs=atol)
     tv = pg.tv_distance(pi, pi_new)
     for form in pg.TRPO_FORMS:
         parts = pg.trpo_bound(mdp, pi, pi_new, form=form)
         assert gap >= parts.bound - atol, (form, parts)
         assert parts.improvement == pytest.approx(gap, abs=atol)
         assert parts.surrogate == pytest.approx(surrogate, abs=atol)
-        assert parts.bound == pytest.approx(parts.surrogate - parts.penalty, abs=atol)
+        penalty = ref[f"trpo_{form}"][2]
+        if np.isinf(penalty):  # KL form with an action pi_new drops: no bound
+            assert parts.penalty == np.inf and parts.bound == -np.inf
+        else:
+            assert parts.penalty == pytest.approx(penalty, rel=1e-9, abs=atol)
+            assert parts.bound == pytest.approx(surrogate - penalty, rel=1e-9, abs=atol)
         assert parts.eps == pytest.approx(np.abs(A).max(), abs=atol)
         assert parts.penalty >= 0
     t1 = pg.trpo_bound(mdp, pi, pi_new, form="theorem1")
@@ -85,10 +148,10 @@ def test_trpo_and_cpo_bounds_hold(case):
     cpo = pg.cpo_bound(mdp, pi, pi_new)
     assert gap >= cpo.bound - atol, cpo
     assert cpo.surrogate == pytest.approx(surrogate, abs=atol)
-    d = pg.discounted_visitation(mdp, pi)
     assert cpo.distance == pytest.approx(d @ tv, abs=1e-12)
     assert cpo.eps == pytest.approx(np.abs((pi_new * A).sum(axis=1)).max(), abs=atol)
-    assert cpo.bound == pytest.approx(cpo.surrogate - cpo.penalty, abs=atol)
+    assert cpo.penalty == pytest.approx(ref["cpo"][2], rel=1e-9, abs=atol)
+    assert cpo.bound == pytest.approx(surrogate - ref["cpo"][2], rel=1e-9, abs=atol)
 
 
 @given(pairs())
@@ -96,17 +159,25 @@ def test_trpo_and_cpo_bounds_hold(case):
 def test_cpi_bound_holds(case):
     mdp, pi, pi_prime, _, alpha = case
     pi_new = pg.mixture(pi, pi_prime, alpha)
-    gap = true_gap(mdp, pi, pi_new)
     atol = TOL * scale(mdp)
+    ref = reference_bounds(mdp.P, mdp.r, mdp.p0, mdp.gamma, pi, pi_prime, alpha)
+    gap, surrogate, penalty = ref["cpi"]
     parts = pg.cpi_bound(mdp, pi, pi_prime, alpha)
     assert gap >= parts.bound - atol, parts
     assert parts.improvement == pytest.approx(gap, abs=atol)
     # alpha AA / (1 - gamma) is TRPO's surrogate of the mixture
-    assert parts.surrogate == pytest.approx(pg.surrogate_advantage(mdp, pi, pi_new), abs=atol)
-    A = pg.evaluate(mdp, pi).A
+    assert parts.surrogate == pytest.approx(surrogate, abs=atol)
+    assert surrogate == pytest.approx(ref["trpo_theorem1"][1], abs=atol)
+    _, A, _ = exact(mdp.P, mdp.r, mdp.p0, mdp.gamma, pi)
     assert parts.eps == pytest.approx(np.abs((pi_prime * A).sum(axis=1)).max(), abs=atol)
-    assert parts.distance == alpha
-    assert parts.bound == pytest.approx(parts.surrogate - parts.penalty, abs=atol)
+    # the distance is the mixture weight: max TV to pi_new is alpha times that to pi'
+    tv_prime = pg.tv_distance(pi, pi_prime).max()
+    if tv_prime > 1e-3:
+        assert parts.distance == pytest.approx(
+            pg.tv_distance(pi, pi_new).max() / tv_prime, rel=1e-9
+        )
+    assert parts.penalty == pytest.approx(penalty, rel=1e-9, abs=atol)
+    assert parts.bound == pytest.approx(surrogate - penalty, rel=1e-9, abs=atol)
 
 
 def test_no_step_no_penalty():
@@ -136,7 +207,8 @@ def test_tightrope_closed_forms(gamma, eps):
     L = pg.surrogate_advantage(mdp, pi, pi_eps)  # L_pi(pi_eps) - J(pi), J(pi) = 0
     gap = pg.tightrope_surrogate_gap(eps, gamma=gamma)
     assert gap == pytest.approx(J_eps - L, rel=1e-10)
-    assert gap == pytest.approx(-(g**2) * eps**2 / ((1 - g) ** 2 * (1 - g + g * eps)), rel=1e-14)
+    # by hand, L = rho(s0) f(s0) = 1/(1-g) * eps A(s0, leave) = eps g / (1-g)^2
+    assert gap == pytest.approx(J_eps - eps * g / (1 - g) ** 2, rel=1e-10)
     t1 = pg.trpo_bound(mdp, pi, pi_eps, form="theorem1")
     eq44 = pg.trpo_bound(mdp, pi, pi_eps, form="eq44")
     kl = pg.trpo_bound(mdp, pi, pi_eps, form="kl")
@@ -183,15 +255,57 @@ def test_sweep_has_no_violations_and_the_ratios_make_sense():
     # a quarter of the pairs are generic (alpha = 1); many steps are small
     assert 0.1 < np.mean(sweep.max_tv < 0.01) < 0.6
     assert np.mean(sweep.max_tv > 0.3) > 0.2
-    for name, k in zip(sweep.names, range(5), strict=True):
-        r = sweep.ratios[name]
-        assert r.shape == (10_000,)
-        assert np.nanmax(r) == sweep.worst_ratio[k]
-        assert np.nanmedian(r) == pytest.approx(sweep.median_ratio[k], abs=1e-15)
+    for name in sweep.names:
+        assert sweep.ratios[name].shape == (10_000,)  # values: test_sweep_ratios_by_hand
     # eq. 44's penalty is below Theorem 1's: it uses more of it
     i1, i44 = sweep.names.index("trpo_theorem1"), sweep.names.index("trpo_eq44")
     assert sweep.worst_ratio[i44] > sweep.worst_ratio[i1]
     assert len(set(sweep.worst_ratio)) == len(sweep.names)  # each bound its own numbers
+
+
+def test_sweep_ratios_by_hand(monkeypatch):
+    # A small sweep whose MDPs and policies are recorded on their way in (a spy on the
+    # batched evaluation and on CPI's bound; both still run): each pair's ratio
+    # (surrogate - improvement) / penalty from the papers' formulas (reference_bounds),
+    # then the worst and the median over the pairs with penalty > min_penalty.
+    from pgtheory import guarantees
+
+    seen = {}
+    base, cpi = guarantees._base, guarantees._cpi
+
+    def spy_base(batch, pi, pi_new):
+        seen.setdefault("base", []).append((batch, pi, pi_new))
+        return base(batch, pi, pi_new)
+
+    def spy_cpi(b, pi_prime, alpha):
+        seen.setdefault("cpi", []).append(pi_prime)
+        return cpi(b, pi_prime, alpha)
+
+    monkeypatch.setattr(guarantees, "_base", spy_base)
+    monkeypatch.setattr(guarantees, "_cpi", spy_cpi)
+    n = 15  # 3 MDPs of each of the 5 sizes
+    sweep = pg.bound_tightness_sweep(n, rng=np.random.default_rng(6), min_penalty=1e-8)
+    ratios = {name: [] for name in pg.BOUNDS}
+    k = 0
+    for (batch, pis, news), primes in zip(seen["base"], seen["cpi"], strict=True):
+        for b in range(len(pis)):
+            alpha = sweep.alpha[k]
+            np.testing.assert_allclose(
+                news[b], (1 - alpha) * pis[b] + alpha * primes[b], rtol=0, atol=1e-15
+            )
+            args = (batch.P[b], batch.r[b], batch.p0[b], float(batch.gamma[b]))
+            ref = reference_bounds(*args, pis[b], primes[b], alpha)
+            for name, (improvement, surrogate, penalty) in ref.items():
+                ok = penalty > 1e-8
+                ratios[name].append((surrogate - improvement) / penalty if ok else np.nan)
+            k += 1
+    assert k == n
+    for i, name in enumerate(pg.BOUNDS):
+        want = np.array(ratios[name])
+        assert np.isnan(want).sum() < n  # some ratios are taken
+        np.testing.assert_allclose(sweep.ratios[name], want, rtol=1e-6, atol=1e-9)
+        assert sweep.worst_ratio[i] == pytest.approx(np.nanmax(want), rel=1e-6)
+        assert sweep.median_ratio[i] == pytest.approx(np.nanmedian(want), rel=1e-6)
 
 
 def test_sweep_detects_violations_with_a_negative_tolerance():
