@@ -108,9 +108,12 @@ def test_tightrope_discounted_closed_forms(gamma, eps):
     # THEORY: L - J = gamma^2 eps^2/((1-gamma)^2 (1-gamma+gamma eps)), 1/4 of eq. 44 and
     # exactly the range form's penalty: the range form is attained here.
     surplus = g**2 * e**2 / ((1 - g) ** 2 * (1 - g + g * e))
-    assert L - gap == pytest.approx(surplus, abs=1e-12 / (1 - g) ** 2)
-    assert expected["range"] == pytest.approx(surplus, abs=1e-12 / (1 - g) ** 2)
-    assert expected["quadratic"] == pytest.approx(4 * surplus, abs=1e-12 / (1 - g) ** 2)
+    tol = 1e-12 / (1 - g) ** 2
+    range_form = pg.improvement_lower_bound(mdp, pi, pi_eps, form="range")
+    assert range_form.penalty == pytest.approx(surplus, abs=tol)
+    assert range_form.bound == pytest.approx(gap, abs=tol)  # attained
+    quadratic = pg.improvement_lower_bound(mdp, pi, pi_eps, form="quadratic")
+    assert quadratic.penalty == pytest.approx(4 * surplus, abs=tol)
 
 
 @pytest.mark.parametrize("T", [1, 2, 5, 12])
@@ -137,8 +140,9 @@ def test_tightrope_finite_horizon_closed_forms(T, eps):
         assert res.surrogate == pytest.approx(L, abs=1e-12)
         assert res.gap == pytest.approx(gap, abs=1e-12)
         assert res.penalty == pytest.approx(penalty, abs=1e-12), form
-    # The range form is attained: L - penalty = gap.
-    assert L - expected["range"] == pytest.approx(gap, abs=1e-12)
+    # The range form is attained: its bound is the gap sum_t (1 - (1 - eps)^t).
+    range_form = pg.improvement_lower_bound(mdp, pi, pi_eps, form="range")
+    assert range_form.bound == pytest.approx(gap, abs=1e-12)
 
 
 def test_slide_form_overshoots_the_true_gap():
@@ -212,6 +216,20 @@ def _series_return(mdp, pi, n=3000):
     return total
 
 
+def _series_values(mdp, pi, n=3000):
+    """``(V, A, rho)`` by truncated series from every state (no solve): ``V = sum_t gamma^t
+    P_pi^t r_pi``, ``A = r + gamma P V - V``, ``rho = sum_t gamma^t p_t``."""
+    P_pi = np.einsum("sat,sa->st", mdp.P, pi)
+    r_pi = (mdp.r * pi).sum(axis=1)
+    V, term, p, rho = np.zeros(mdp.n_states), r_pi.copy(), mdp.p0.copy(), 0.0
+    for t in range(n):
+        V = V + term
+        rho = rho + mdp.gamma**t * p
+        term = mdp.gamma * P_pi @ term
+        p = p @ P_pi
+    return V, mdp.r + mdp.gamma * mdp.P @ V - V[:, None], rho
+
+
 @given(mdp_and_policies(finite=True))
 @settings(max_examples=60, deadline=None)
 def test_no_valid_bound_is_violated_finite_horizon(args):
@@ -271,7 +289,7 @@ def test_no_valid_bound_is_violated_discounted(args):
     # TRPO eq. 44, written out with the advantage evaluated by the series above.
     eps = float(0.5 * np.abs(pi_new - pi).sum(axis=1).max())
     g = mdp.gamma
-    A = pg.evaluate(mdp, pi).A
+    _, A, _ = _series_values(mdp, pi)
     eq44 = 4 * eps**2 * g * np.abs(A).max() / ((1 - g) * (1 - g * (1 - eps)))
     assert penalties["quadratic"] == pytest.approx(eq44, abs=1e-12 * scale**2)
 
@@ -297,21 +315,39 @@ def test_penalty_orders_in_eps():
     assert path.surrogate[1] / path.surrogate[0] == pytest.approx(2, rel=1e-9)
 
 
-def test_bound_path_matches_single_calls():
+def test_bound_path_against_the_definitions():
+    # Each mixture (1 - a) pi + a target, by series (_series_values, _series_return):
+    # L = sum_s rho(s) f(s), f = sum_a pi_a A^pi; eps = max TV; the range penalty
+    # w (max f - min f) / 2 and the quadratic one w 2 eps max|A| with
+    # w = 2 gamma eps / ((1 - gamma)(1 - gamma (1 - eps))); the slide's 2 eps gamma /
+    # (1 - gamma)^2 max f.
     mdp = pg.random_mdp(3, 2, rng=np.random.default_rng(5), gamma=0.8)
-    pi = pg.uniform_policy(3, 2)
-    target = pg.deterministic_policy([0, 1, 1], 2)
-    path = pg.bound_path(mdp, pi, target, [0.0, 0.5, 1.0], forms=("range", "slide"))
+    g = mdp.gamma
+    pi = np.full((3, 2), 0.5)
+    target = np.eye(2)[[0, 1, 1]]
+    steps = [0.0, 0.5, 1.0]
+    path = pg.bound_path(mdp, pi, target, steps, forms=("range", "slide"))
     assert set(path.penalty) == {"range", "slide"}
-    np.testing.assert_array_equal(path.steps, [0.0, 0.5, 1.0])
+    np.testing.assert_array_equal(path.steps, steps)
     single = pg.bound_path(mdp, pi, target, [0.5], forms=("quadratic",))
-    assert single.gap[0] == path.gap[1] and set(single.penalty) == {"quadratic"}
-    for i, a in enumerate([0.0, 0.5, 1.0]):
-        pi_a = pg.mixture(pi, target, a)
-        for form in ("range", "slide"):
-            res = pg.improvement_lower_bound(mdp, pi, pi_a, form=form)
-            assert path.penalty[form][i] == res.penalty
-        assert (path.eps[i], path.gap[i], path.surrogate[i]) == (res.eps, res.gap, res.surrogate)
+    assert set(single.penalty) == {"quadratic"}
+    _, A, rho = _series_values(mdp, pi)
+    J = _series_return(mdp, pi)
+    for i, a in enumerate(steps):
+        pi_a = (1 - a) * pi + a * target
+        f = (pi_a * A).sum(axis=1)
+        eps = 0.5 * a  # TV(uniform, one-hot) = 1/2 in every state
+        w = 2 * g * eps / ((1 - g) * (1 - g * (1 - eps)))
+        assert path.eps[i] == pytest.approx(eps, abs=1e-15)
+        assert path.gap[i] == pytest.approx(_series_return(mdp, pi_a) - J, abs=1e-10)
+        assert path.surrogate[i] == pytest.approx(rho @ f, abs=1e-10)
+        assert path.penalty["range"][i] == pytest.approx(w * (f.max() - f.min()) / 2, abs=1e-10)
+        slide = 2 * eps * g / (1 - g) ** 2 * f.max()
+        assert path.penalty["slide"][i] == pytest.approx(slide, abs=1e-10)
+        if a == 0.5:
+            assert single.gap[0] == pytest.approx(path.gap[i], abs=1e-10)
+            quadratic = w * 2 * eps * np.abs(A).max()
+            assert single.penalty["quadratic"][0] == pytest.approx(quadratic, abs=1e-10)
     assert path.eps[0] == 0.0 and path.gap[0] == 0.0 and path.penalty["range"][0] == 0.0
 
 
@@ -475,7 +511,9 @@ def test_surrogate_greedy_policy_maximizes_the_enumerated_surrogate(args):
     rows = np.arange(mdp.n_states)
     np.testing.assert_allclose(G[rows, chosen], G.max(axis=1), rtol=0, atol=1e-9)
     unvisited = p.sum(axis=0) == 0
-    np.testing.assert_allclose(K[rows, chosen][unvisited], K.max(axis=1)[unvisited], atol=1e-9)
+    np.testing.assert_allclose(
+        K[rows, chosen][unvisited], K.max(axis=1)[unvisited], rtol=0, atol=1e-9
+    )
 
 
 def test_visited_states_follow_the_surrogate_not_the_tie_break():
@@ -523,31 +561,70 @@ def test_conservative_update_never_decreases_J(args, form):
         assert run.J[k] == pytest.approx(pg.expected_return(mdp, run.policies[k]), abs=1e-10)
 
 
+def _finite_reference(mdp, pi):
+    """``(A, p)`` of a finite-horizon MDP, written from the definitions: backward induction
+    ``V_T = 0``, ``Q_t = r + gamma P V_{t+1}``, ``V_t = sum_a pi Q_t``, ``A_t = Q_t - V_t``;
+    forward ``p_0 = p0``, ``p_{t+1} = p_t P_pi``. Shapes (T, S, A) and (T, S)."""
+    T, g = mdp.horizon, mdp.gamma
+    P_pi = np.einsum("sat,sa->st", mdp.P, pi)
+    V, A = np.zeros(mdp.n_states), [None] * T
+    for t in reversed(range(T)):
+        Q = mdp.r + g * mdp.P @ V
+        V = (pi * Q).sum(axis=1)
+        A[t] = Q - V[:, None]
+    p = [mdp.p0]
+    for _ in range(T - 1):
+        p.append(p[-1] @ P_pi)
+    return np.array(A), np.array(p)
+
+
+def _reference_step_bounds(mdp, pi, steps, form):
+    """The surrogate's greedy policy (argmax_a sum_t gamma^t p_t(s) A_t(s, a)) and the
+    bound of ``form`` ("range" or "quadratic") for each mixture toward it, from the
+    definitions: L - sum_t gamma^t 2 (1 - (1 - eps)^t) C_t."""
+    A, p = _finite_reference(mdp, pi)
+    T, g = mdp.horizon, mdp.gamma
+    disc = g ** np.arange(T)
+    G = np.einsum("t,ts,tsa->sa", disc, p, A)
+    top = np.sort(G, axis=1)
+    assert np.all(top[:, -1] - top[:, -2] > 1e-9)  # no ties: the maximizer is unique
+    target = np.eye(mdp.n_actions)[G.argmax(axis=1)]
+    bounds = []
+    for a in steps:
+        pi_a = (1 - a) * pi + a * target
+        f = np.einsum("sa,tsa->ts", pi_a, A)
+        eps = 0.5 * np.abs(pi_a - pi).sum(axis=1).max()
+        if form == "range":
+            C = (f.max(axis=1) - f.min(axis=1)) / 2
+        else:
+            C = 2 * eps * np.abs(A).max(axis=(1, 2))
+        w = disc * 2 * (1 - (1 - eps) ** np.arange(T))
+        bounds.append(float(np.sum(disc * (p * f).sum(axis=1)) - w @ C))
+    return target, np.array(bounds)
+
+
 def test_conservative_update_uses_the_form_it_is_given():
     mdp, pi = pg.greedy_decrease_example()
-    target = pg.surrogate_greedy_policy(mdp, pi)
     steps = np.linspace(0, 1, 11)
+    target, bounds = _reference_step_bounds(mdp, pi, steps, "range")
+    assert np.sort(bounds)[-1] - np.sort(bounds)[-2] > 1e-6  # a clear best step
     run = pg.conservative_update(mdp, pi, 1, steps=steps, form="range")
-    bounds = [
-        pg.improvement_lower_bound(mdp, pi, pg.mixture(pi, target, a), form="range").bound
-        for a in steps
-    ]
     assert run.steps[0] == steps[int(np.argmax(bounds))] > 0.2  # longer than quadratic's
-    assert run.bounds[0] == pytest.approx(max(bounds), abs=1e-14)
+    assert run.bounds[0] == pytest.approx(bounds.max(), abs=1e-12)
+    expected = (1 - run.steps[0]) * pi + run.steps[0] * target
+    np.testing.assert_allclose(run.policies[1], expected, rtol=0, atol=1e-15)
 
 
 def test_conservative_update_picks_the_best_step():
     mdp, pi = pg.greedy_decrease_example()
     steps = [0.0, 0.1, 0.2, 0.5]
+    target, bounds = _reference_step_bounds(mdp, pi, steps, "quadratic")
+    assert np.sort(bounds)[-1] - np.sort(bounds)[-2] > 1e-6  # a clear best step
     run = pg.conservative_update(mdp, pi, 1, steps=steps)
-    target = pg.surrogate_greedy_policy(mdp, pi)
-    bounds = [
-        pg.improvement_lower_bound(mdp, pi, pg.mixture(pi, target, a), form="quadratic").bound
-        for a in steps
-    ]
-    assert run.steps[0] == steps[int(np.argmax(bounds))]
-    assert run.bounds[0] == max(bounds)
-    np.testing.assert_allclose(run.policies[1], pg.mixture(pi, target, run.steps[0]), atol=0)
+    assert run.steps[0] == steps[int(np.argmax(bounds))] > 0
+    assert run.bounds[0] == pytest.approx(bounds.max(), abs=1e-12)
+    expected = (1 - run.steps[0]) * pi + run.steps[0] * target
+    np.testing.assert_allclose(run.policies[1], expected, rtol=0, atol=1e-15)
 
 
 # ---------------------------------------------------------------------------- errors
