@@ -305,7 +305,7 @@ def surrogate_greedy_policy(mdp: TabularMDP, pi: ArrayLike) -> NDArray[np.float6
     ``G[s, a] = sum_t gamma^t P_pi(s_t = s) A^pi_t[s, a]``, so every policy greedy in ``G``
     maximizes it. In a state that ``pi`` never visits, ``G[s, :] = 0`` and every action
     maximizes ``L``; the choice there still decides ``J(pi')``, since ``pi'`` may go
-    there. Ties in ``G`` (within :data:`pgtheory.improvement.TIE_ATOL`; always in a
+    there. Ties in ``G`` (within an absolute 1e-10, ``TIE_ATOL``; always in a
     never-visited state) are therefore broken by
 
     ``K[s, a] = sum_t gamma^t A^pi_t[s, a]``,
