@@ -4,7 +4,7 @@ import re
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from test_performance_difference import pdl_cases
 
@@ -268,3 +268,147 @@ def test_states_visited_below_the_pinv_cut_off_get_no_step():
     assert np.all(step.direction[1] == 0.0)
     # state 0 gets the centred advantage / (1 - gamma): A = (-0.5, 0.5) at the uniform policy
     np.testing.assert_allclose(step.direction[0], [-1.0, 1.0], rtol=1e-9)
+
+
+@st.composite
+def rarely_visited_cases(draw):
+    """A random MDP (discounted or finite horizon) in which some states are never entered:
+    the initial law puts 0 (never visited) or a tiny mass 10^-k, k in [2, 15] (rarely
+    visited, some below the pinv cut-off) on them. Logits of small to large spread (large:
+    near-deterministic policies, whose Fisher blocks have small eigenvalues)."""
+    mdp, _, _ = draw(pdl_cases())
+    S, A = mdp.n_states, mdp.n_actions
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    n_cut = draw(st.integers(1, S - 1))
+    cut = rng.permutation(S)[:n_cut]
+    P = mdp.P.copy()
+    P[:, :, cut] = 0.0
+    dead = P.sum(axis=-1) == 0
+    P[dead, rng.choice(np.setdiff1d(np.arange(S), cut))] = 1.0
+    P /= P.sum(axis=-1, keepdims=True)
+    p0 = mdp.p0.copy()
+    p0[cut] = np.where(rng.random(n_cut) < 0.5, 0.0, 10.0 ** -rng.uniform(2, 15, n_cut))
+    p0[np.setdiff1d(np.arange(S), cut)] += 0.1
+    p0 /= p0.sum()
+    mdp = pg.TabularMDP(P, mdp.r, p0, mdp.gamma, mdp.horizon)
+    spread = draw(st.sampled_from([0.3, 1.5, 6.0]))
+    return mdp, rng.normal(scale=spread, size=(S, A))
+
+
+def dense_fisher_by_definition(pi, d):
+    """``F = sum_s d(s) sum_a pi(a|s) psi psi^T`` with the score ``psi = grad log pi(a|s)``
+    over all S*A parameters: ``psi[s', b] = 1{s' = s} (1{a = b} - pi(b|s))``."""
+    S, A = pi.shape
+    F = np.zeros((S * A, S * A))
+    for s in range(S):
+        for a in range(A):
+            psi = np.zeros((S, A))
+            psi[s] = -pi[s]
+            psi[s, a] += 1.0
+            psi = psi.ravel()
+            F += d[s] * pi[s, a] * np.outer(psi, psi)
+    return F
+
+
+def dense_fisher(pi, d):
+    """The dense Fisher matrix from its closed-form blocks ``d(s) (diag(pi_s) - pi_s pi_s^T)``
+    placed on the diagonal one state at a time."""
+    S, A = pi.shape
+    F = np.zeros((S * A, S * A))
+    for s in range(S):
+        F[s * A : (s + 1) * A, s * A : (s + 1) * A] = d[s] * (
+            np.diag(pi[s]) - np.outer(pi[s], pi[s])
+        )
+    return F
+
+
+def dense_step(mdp, theta, delta, form):
+    """The step by the dense (S*A) x (S*A) Fisher matrix and its pseudo-inverse, as the
+    library computed it before the block form: pinv with rtol 1e-10 (``PINV_RTOL``)."""
+    pi = softmax(theta)
+    F = dense_fisher(pi, pg.discounted_visitation(mdp, pi))
+    g = pg.policy_gradient(mdp, theta).ravel()
+    direction = np.linalg.pinv(F, rtol=1e-10, hermitian=True) @ g
+    gFinv_g, gF_g = g @ direction, g @ F @ g
+    alpha = np.sqrt(2 * delta / (gFinv_g if form == "inverse" else gF_g))
+    return F, g, direction, alpha, gFinv_g, gF_g
+
+
+@given(rarely_visited_cases(), st.sampled_from(["inverse", "no_inverse"]))
+@settings(max_examples=150, deadline=None)
+def test_block_step_equals_the_dense_pseudo_inverse(case, form):
+    mdp, theta = case
+    delta = 0.01
+    F, g, direction, alpha, gFinv_g, gF_g = dense_step(mdp, theta, delta, form)
+    # Near the cut-off, rounding may decide an eigenvalue either way: not a case to compare.
+    w = np.abs(np.linalg.eigvalsh(F))
+    cutoff = 1e-10 * w.max()
+    assume(np.all(np.abs(w - cutoff) > 1e-3 * cutoff))
+    # the closed-form blocks are the definition (up to the rounding of pi - pi^2 near pi = 1)
+    np.testing.assert_allclose(pg.fisher_matrix(mdp, theta), F, rtol=0, atol=0)
+    F_def = dense_fisher_by_definition(
+        softmax(theta), pg.discounted_visitation(mdp, softmax(theta))
+    )
+    np.testing.assert_allclose(F, F_def, rtol=0, atol=1e-15)
+    step = pg.natural_gradient_step(mdp, theta, delta, form=form)
+    # 1e-10 unless a block is ill-conditioned: in a state whose policy is nearly deterministic
+    # (pi(a|s) ~ 1e-9) a kept eigenvalue is ~1e-9 of the block's largest, and both pseudo-
+    # inverses are then only accurate to about eps times that ratio (when the block is the
+    # largest, even its null eigenvalue, rounding of pi - pi^2 near pi = 1, can pass the
+    # cut-off: both then add noise along theta[s, :] + c, which does not move the policy).
+    # A rarely visited state scales its whole block: the dense eigendecomposition keeps the
+    # block structure, and the two agree to rounding there.
+    S, A = theta.shape
+    kappa = 1.0
+    for s in range(S):
+        ws = np.abs(np.linalg.eigvalsh(F[s * A : (s + 1) * A, s * A : (s + 1) * A]))
+        if (ws > cutoff).any():
+            kappa = max(kappa, ws.max() / ws[ws > cutoff].min())
+    tol = max(1e-10, 100 * np.finfo(float).eps * kappa)
+    scale = 1 + np.abs(direction).max()
+    np.testing.assert_allclose(step.direction.ravel(), direction, rtol=0, atol=tol * scale)
+    assert step.gFinv_g == pytest.approx(gFinv_g, rel=tol, abs=1e-300)
+    assert step.gF_g == pytest.approx(gF_g, rel=1e-10, abs=1e-300)
+    if step.step_size == 0:  # the documented stationary cut-off, tested above
+        assert np.abs(g).max() <= 1e-12 * (1 + np.abs(mdp.r).max() * 1e3)
+        return
+    assert step.step_size == pytest.approx(alpha, rel=tol)
+    x = alpha * direction
+    np.testing.assert_allclose(step.step.ravel(), x, rtol=0, atol=tol * alpha * scale)
+    assert step.quadratic_kl == pytest.approx(0.5 * x @ F @ x, rel=tol)
+
+
+def test_block_step_on_states_never_and_rarely_visited():
+    """Three absorbing-ish states entered only at t = 0 with masses 0, 1e-13 and 1e-6 (below,
+    below and above the pinv cut-off of 1e-10 of the largest block); the block step gives the
+    first two no step and the third its centred advantage, like the dense pseudo-inverse."""
+    S, A = 5, 3
+    rng = np.random.default_rng(11)
+    P = np.zeros((S, A, S))
+    P[:, :, :2] = rng.dirichlet(np.ones(2), size=(S, A))  # everything goes to states 0 and 1
+    r = rng.uniform(-1, 1, size=(S, A))
+    p0 = np.array([0.5, 0.5 - 1e-13 - 1e-6, 0.0, 1e-13, 1e-6])
+    theta = rng.normal(size=(S, A))
+    for mdp in (pg.TabularMDP(P, r, p0, 0.9), pg.TabularMDP(P, r, p0, 1.0, horizon=6)):
+        step = pg.natural_gradient_step(mdp, theta, 0.01)
+        _, _, direction, _, _, _ = dense_step(mdp, theta, 0.01, "inverse")
+        direction = direction.reshape(S, A)
+        assert np.all(step.direction[2:4] == 0.0) and np.all(direction[2:4] == 0.0)
+        assert np.abs(step.direction[4]).max() > 0.01  # kept: above the cut-off
+        np.testing.assert_allclose(step.direction, direction, rtol=0, atol=1e-10)
+
+
+@pytest.mark.parametrize(
+    ("n_actions", "theta_row"), [(1, [0.0]), (2, [0.0, -1000.0])], ids=["one action", "underflow"]
+)
+def test_zero_fisher_matrix_gives_a_zero_step_not_nan(n_actions, theta_row):
+    """One action, or logits so far apart that pi is exactly one-hot: F = 0 and g ~ 0. The
+    pseudo-inverse of 0 is 0 (no eigenvalue passes the cut-off 1e-10 * 0): no NaN."""
+    mdp = pg.random_mdp(3, n_actions, rng=np.random.default_rng(2), gamma=0.9)
+    theta = np.tile(theta_row, (3, 1))
+    assert not pg.fisher_matrix(mdp, theta).any()
+    step = pg.natural_gradient_step(mdp, theta, 0.1)
+    assert np.abs(step.gradient).max() < 1e-12  # the advantage, 0 up to rounding
+    for name in ("direction", "step"):
+        assert not getattr(step, name).any(), name
+    assert (step.step_size, step.quadratic_kl, step.gFinv_g, step.gF_g) == (0.0, 0.0, 0.0, 0.0)
