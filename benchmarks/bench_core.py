@@ -17,15 +17,24 @@ Cases (full run):
   discounted ``evaluate`` on S=2,000, A=8, against the bare numpy expression of the same
   math (one ``einsum`` for ``P_pi``, then matrix-vector products in a time loop, or one
   ``np.linalg.solve``): target library / bare <= 1.5.
+* ``natural_gradient_step`` (discounted, A=4), which computes ``F^-1 g`` block by block
+  (one A x A block of the Fisher matrix per state), against the dense form it replaced
+  (:func:`dense_natural_gradient_step`: the (S*A) x (S*A) matrix of ``pg.fisher_matrix`` and
+  ``np.linalg.pinv`` of it), both at S=1,000 (shown for information); and the block form at
+  S=5,000 against the dense form's S=1,000 time scaled by (5,000 / 1,000)^3 = 125 (its
+  pseudo-inverse and its solves are O(S^3); the dense matrix alone would take 3.2 GB):
+  target >= 100x.
 
 Before timing, every baseline is checked against the library (exact cases to rtol=1e-10;
-sampled mean returns against the exact ``J`` within 5 standard errors). A failed check
-means the comparison is meaningless: the script then exits with status 1. A missed
-performance target is only reported (FAIL in the table); the exit status stays 0.
+sampled mean returns against the exact ``J`` within 5 standard errors; the dense natural
+gradient step against the block one at S=1,000 to rtol=1e-10, printed on its own line above
+the list of checks, whose length tests/test_benchmarks.py fixes). A failed check means the
+comparison is meaningless: the script then exits with status 1. A missed performance target
+is only reported (FAIL in the table); the exit status stays 0.
 
 Usage::
 
-    python benchmarks/bench_core.py           # full run, well under 2 minutes
+    python benchmarks/bench_core.py           # full run, about 3 minutes
     python benchmarks/bench_core.py --quick   # smaller sizes, a few seconds (smoke test)
 """
 
@@ -43,6 +52,7 @@ from _common import fmt_rate, fmt_time, format_table, measure
 from numpy.typing import NDArray
 
 import pgtheory as pg
+from pgtheory.natural_gradient import PINV_RTOL
 
 HEADER = ("case", "library", "baseline", "ratio", "target", "result")
 
@@ -56,9 +66,17 @@ CASES = (
     "evaluate discounted",
 )
 
+#: Rows of the natural gradient step (after CASES, which tests/test_benchmarks.py checks).
+NATURAL_CASES = (
+    "natural step, block vs dense (info)",
+    "natural step, block vs dense S^3-scaled",
+)
+
 SPEEDUP_TARGET = 50.0  # sampler transitions/s over the gym-style loop's
 RATE_TARGET = 5e6  # sampler transitions/s
 RATIO_TARGET = 1.5  # library time / bare numpy time
+NATURAL_TARGET = 100.0  # dense time (scaled to the block form's S) / block time
+NATURAL_DELTA = 0.01  # KL radius of the natural gradient steps
 SEED = 20240611
 
 
@@ -77,10 +95,46 @@ class Sizes:
     discounted_states: int
     discounted_actions: int
     repeats: int
+    natural_states: int  # the block form, against the dense form scaled to this S
+    natural_dense_states: int  # both forms, side by side
+    natural_actions: int
+    natural_repeats: int
 
 
-FULL = Sizes(100, 4, 10_000, 100, 200, 500, 8, 500, 2_000, 8, repeats=7)
-QUICK = Sizes(100, 4, 2_000, 50, 20, 100, 8, 100, 300, 8, repeats=5)
+FULL = Sizes(
+    100,
+    4,
+    10_000,
+    100,
+    200,
+    500,
+    8,
+    500,
+    2_000,
+    8,
+    repeats=7,
+    natural_states=5_000,
+    natural_dense_states=1_000,
+    natural_actions=4,
+    natural_repeats=3,
+)
+QUICK = Sizes(
+    100,
+    4,
+    2_000,
+    50,
+    20,
+    100,
+    8,
+    100,
+    300,
+    8,
+    repeats=5,
+    natural_states=500,
+    natural_dense_states=100,
+    natural_actions=4,
+    natural_repeats=3,
+)
 
 
 # --------------------------------------------------------------------------------------
@@ -227,6 +281,24 @@ def bare_evaluate_discounted(
     return V, Q, Q - V[:, None]
 
 
+def dense_natural_gradient_step(
+    mdp: pg.TabularMDP, theta: NDArray, delta: float
+) -> tuple[NDArray, NDArray, float]:
+    """``natural_gradient_step`` as the library computed it before the block form.
+
+    The dense (S*A) x (S*A) Fisher matrix, its pseudo-inverse (``np.linalg.pinv``, the same
+    cut-off ``PINV_RTOL``), ``g^T F^-1 g``, ``g^T F g`` and the quadratic KL of the step, all
+    on dense vectors. Returns ``(direction, step, quadratic_kl)`` with arrays of shape (S, A).
+    """
+    F = pg.fisher_matrix(mdp, theta)
+    g = pg.policy_gradient(mdp, theta).ravel()
+    direction = np.linalg.pinv(F, rtol=PINV_RTOL, hermitian=True) @ g
+    gFinv_g = float(g @ direction)
+    _ = float(g @ F @ g)  # gF_g, computed by the old step too
+    step = np.sqrt(2.0 * delta / gFinv_g) * direction
+    return direction.reshape(theta.shape), step.reshape(theta.shape), float(0.5 * step @ F @ step)
+
+
 # --------------------------------------------------------------------------------------
 # Running the cases.
 # --------------------------------------------------------------------------------------
@@ -328,6 +400,59 @@ def sampler_rows(sz: Sizes, rng: np.random.Generator, checks: Checks) -> list[tu
     ]
 
 
+def _fmt_long(seconds: float) -> str:
+    """``fmt_time``, in minutes from one minute on."""
+    return f"{seconds / 60:.3g} min" if seconds >= 60 else fmt_time(seconds)
+
+
+def natural_rows(sz: Sizes, rng: np.random.Generator) -> tuple[list[tuple[str, ...]], str, bool]:
+    """The natural gradient rows, and the line (and result) of the block-vs-dense check."""
+    A, small, large = sz.natural_actions, sz.natural_dense_states, sz.natural_states
+    mdp_small = pg.random_mdp(small, A, rng=rng, gamma=0.9)
+    theta_small = rng.normal(size=(small, A))
+    mdp_large = pg.random_mdp(large, A, rng=rng, gamma=0.9)
+    theta_large = rng.normal(size=(large, A))
+
+    fns: dict[str, Callable[[], object]] = {
+        "block": lambda: pg.natural_gradient_step(mdp_small, theta_small, NATURAL_DELTA),
+        "dense": lambda: dense_natural_gradient_step(mdp_small, theta_small, NATURAL_DELTA),
+        "block large": lambda: pg.natural_gradient_step(mdp_large, theta_large, NATURAL_DELTA),
+    }
+    block = fns["block"]()  # the checked calls double as the warm-up
+    dense = fns["dense"]()
+    fns["block large"]()
+    err = _max_rel_err((block.direction, block.step, block.quadratic_kl), dense)
+    ok = err <= 1e-10
+    check = (
+        f"natural step S={small:,}: dense vs block, max rel. error {err:.1e} (<= 1e-10) "
+        f"{'ok' if ok else 'MISMATCH'}"
+    )
+    t = measure(fns, sz.natural_repeats, warmup=0)
+
+    factor = (large / small) ** 3
+    dense_large = t["dense"] * factor
+    speedup = dense_large / t["block large"]
+    rows = [
+        (
+            NATURAL_CASES[0],
+            f"{fmt_time(t['block'])} (S={small:,})",
+            f"{fmt_time(t['dense'])} (S={small:,})",
+            f"{t['dense'] / t['block']:.1f}x",
+            "-",
+            "info",
+        ),
+        (
+            NATURAL_CASES[1],
+            f"{fmt_time(t['block large'])} (S={large:,})",
+            f"{_fmt_long(dense_large)} (S={small:,} time x {factor:g})",
+            f"{speedup:.0f}x",
+            f">= {NATURAL_TARGET:g}x",
+            _verdict(speedup >= NATURAL_TARGET),
+        ),
+    ]
+    return rows, check, ok
+
+
 def ratio_row(case: str, t: dict[str, float]) -> tuple[str, ...]:
     ratio = t["library"] / t["bare"]
     return (
@@ -393,6 +518,12 @@ def main(argv: list[str] | None = None) -> int:
         f"exact: finite S={sz.finite_states}, A={sz.finite_actions}, T={sz.finite_horizon}; "
         f"discounted S={sz.discounted_states}, A={sz.discounted_actions}, gamma=0.9"
     )
+    print(
+        f"natural gradient: A={sz.natural_actions}, gamma=0.9, block form at "
+        f"S={sz.natural_dense_states:,} and S={sz.natural_states:,}, dense form at "
+        f"S={sz.natural_dense_states:,} (median of {sz.natural_repeats}), scaled by S^3 to "
+        f"S={sz.natural_states:,}"
+    )
     print(f"median of {sz.repeats} interleaved repeats per timing; ratios from this run only")
     if args.quick:
         print("quick run: the targets are meant for the full sizes")
@@ -400,13 +531,17 @@ def main(argv: list[str] | None = None) -> int:
 
     checks = Checks()
     rows = sampler_rows(sz, rng, checks) + exact_rows(sz, rng, checks)
-    print(format_table(HEADER, rows))
+    more, natural_check, natural_ok = natural_rows(sz, rng)
+    print(format_table(HEADER, rows + more))
+    print()
+    print(natural_check)
     print()
     print("checks (baseline computes the same thing as the library):")
     for line in checks.lines:
         print(f"  {line}")
-    if checks.failed:
-        print(f"{checks.failed} check(s) failed: the timings above do not compare like with like")
+    failed = checks.failed + (not natural_ok)
+    if failed:
+        print(f"{failed} check(s) failed: the timings above do not compare like with like")
         return 1
     return 0
 
