@@ -111,9 +111,9 @@ class MDPBatch(_MDPBatchFields):
 
     Shapes: ``P`` (B, S, A, S), ``r`` (B, S, A), ``p0`` (B, S), ``gamma`` (B,), with
     ``B, S, A >= 1``. Build one with :func:`stack_mdps` or :func:`random_mdp_batch`, or
-    directly from the four arrays: the constructor validates them as :class:`TabularMDP`
-    does each MDP's (``_replace`` too). The arrays are not copied (a broadcast view is
-    checked once): do not write to them afterwards.
+    directly from the four arrays: the constructor validates them as
+    :class:`pgtheory.TabularMDP` does each MDP's (``_replace`` too). The arrays are not
+    copied (a broadcast view is checked once): do not write to them afterwards.
 
     Raises
     ------
