@@ -5,6 +5,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 import io
+import itertools
 import json
 import re
 from pathlib import Path
@@ -13,6 +14,7 @@ import matplotlib.pyplot as plt
 import nbformat
 import numpy as np
 import pytest
+from image_compare import assert_stored_control_matches, decode, same_image
 from PIL import Image
 
 import pgtheory as pg
@@ -209,6 +211,8 @@ def test_readme_lists_the_s8_figure_with_its_numbers(widget):
 
 
 def test_s8_chapter_stores_the_frames_the_library_renders(widget):
+    """The same HTML, grid and labels, and each stored frame the same image as the library's
+    (within the machine-noise tolerance of tests/image_compare.py)."""
     nb = nbformat.read(S8, as_version=4)
     stored = [
         out["data"]["text/html"]
@@ -221,4 +225,14 @@ def test_s8_chapter_stores_the_frames_the_library_renders(widget):
     html = stored[0] if isinstance(stored[0], str) else "".join(stored[0])
     payload = html.split('class="pgt-data">', 1)[1].split("</script>", 1)[0]
     assert json.loads(payload)["frameOf"] == list(widget.frame_of)
-    assert html == widget.to_html()
+    assert_stored_control_matches(html, widget)
+
+
+def test_the_frame_comparison_tells_every_pair_of_frames_apart(widget):
+    images = [decode(f) for f in widget.frames]
+    same = [
+        (a, b)
+        for a, b in itertools.combinations(range(len(images)), 2)
+        if same_image(images[a], images[b])
+    ]
+    assert same == []
