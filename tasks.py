@@ -162,7 +162,9 @@ def cmd_test(extra: list[str]) -> None:
     setup()
     ensure_chromium()
     ensure_poppler()
-    run(BIN / "ruff", "check", "src", "tests", "benchmarks", "tools", "tasks.py")
+    sources = ("src", "tests", "benchmarks", "tools", "tasks.py")
+    run(BIN / "ruff", "check", *sources)
+    run(BIN / "ruff", "format", "--check", *sources)
     run(PY, "-m", "pytest", *extra)
 
 
