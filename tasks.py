@@ -52,27 +52,31 @@ MUTATE_VENV = ROOT / ".venv-mutate"
 MUTATE_PY = MUTATE_VENV / BIN.name / "python"
 #: Tools taken (with their pins) from requirements-dev.txt for the mutation venv.
 MUTATE_TOOLS = ("pytest", "hypothesis", "mutmut")
-#: The math modules under mutation testing (src/pgtheory/<name>.py).
-MATH_MODULES = (
-    "mdp",
-    "policies",
-    "evaluation",
-    "sampling",
-    "bounds",
-    "_validation",
-    "distribution_shift",
-    "estimators",
-    "improvement",
-    "performance_difference",
-    "importance_sampling",
-    "surrogate",
-    "coupling",
-    "natural_gradient",
-    "batched",
-    "guarantees",
-    "algorithms",
-    "objective_bound",
-)
+#: mutmut's settings: `only_mutate` lists the math modules under mutation testing (the one list).
+PYPROJECT = ROOT / "pyproject.toml"
+MUTATED_PREFIX = "src/pgtheory/"
+
+
+def math_modules(pyproject: Path = PYPROJECT) -> tuple[str, ...]:
+    """The math modules under mutation testing: ``[tool.mutmut] only_mutate`` of pyproject.toml.
+
+    Each entry must be ``src/pgtheory/<name>.py``; returns the names, in the file's order.
+    """
+    import tomllib  # here, not at the top: tasks.py first checks that Python is >= 3.11
+
+    config = tomllib.loads(pyproject.read_text(encoding="utf-8"))["tool"]["mutmut"]
+    names = []
+    for path in config["only_mutate"]:
+        name = path.removeprefix(MUTATED_PREFIX).removesuffix(".py")
+        if path != f"{MUTATED_PREFIX}{name}.py" or not name.isidentifier():
+            sys.exit(
+                f"{pyproject}: [tool.mutmut] only_mutate: expected "
+                f"'{MUTATED_PREFIX}<module>.py', got {path!r}"
+            )
+        names.append(name)
+    return tuple(names)
+
+
 #: Surviving mutants judged equivalent: "<mutant name>: <one-line reason>" per line.
 EQUIVALENT_MUTANTS = ROOT / "tests" / "equivalent_mutants.txt"
 
@@ -254,7 +258,7 @@ def mutation_scores(
     anything else (no tests, not checked, segfault): neither killed nor excused.
     """
     rows = []
-    for module in MATH_MODULES:
+    for module in math_modules():
         prefix = f"pgtheory.{module}."
         codes = {k: v for k, v in exit_codes.items() if k.startswith(prefix)}
         timeouts = sum(v in TIMEOUT_CODES for v in codes.values())

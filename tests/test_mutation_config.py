@@ -6,6 +6,8 @@ import sys
 import tomllib
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 import tasks  # noqa: E402
@@ -17,7 +19,7 @@ def test_equivalent_mutants_name_existing_math_functions():
     for name, reason in entries.items():
         module_name = name.partition("__mutmut_")[0].rsplit(".", 1)[0]
         func = name.partition("__mutmut_")[0].rsplit(".", 1)[1]
-        assert module_name.removeprefix("pgtheory.") in tasks.MATH_MODULES, name
+        assert module_name.removeprefix("pgtheory.") in tasks.math_modules(), name
         mod = importlib.import_module(module_name)
         if func.startswith("x_"):  # a module-level function
             assert hasattr(mod, func[2:]), name
@@ -27,13 +29,34 @@ def test_equivalent_mutants_name_existing_math_functions():
         assert len(reason) > 10, name
 
 
-def test_mutmut_configuration_matches_tasks():
+def mirrored_test(module: str) -> str:
+    """``tests/test_<module>.py``, the fast tests of ``src/pgtheory/<module>.py``."""
+    return f"tests/test_{module.lstrip('_')}.py"
+
+
+def test_mutmut_configuration_is_one_list_of_modules_with_their_tests():
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
     config = pyproject["tool"]["mutmut"]
-    assert config["only_mutate"] == [f"src/pgtheory/{m}.py" for m in tasks.MATH_MODULES]
-    for path in config["pytest_add_cli_args_test_selection"]:
+    # tasks.py reads the modules from only_mutate: the list is written once.
+    assert config["only_mutate"] == [f"src/pgtheory/{m}.py" for m in tasks.math_modules()]
+    for path in config["only_mutate"]:
         assert (ROOT / path).is_file(), path
+    selection = config["pytest_add_cli_args_test_selection"]
+    for path in selection:
+        assert (ROOT / path).is_file(), path
+    missing = [mirrored_test(m) for m in tasks.math_modules() if mirrored_test(m) not in selection]
+    assert missing == [], f"mutated modules whose tests are not in the test selection: {missing}"
     # mutmut's pin agrees between requirements-dev.txt and the dev extra.
     pins = re.findall(r"^mutmut==(\S+)$", (ROOT / "requirements-dev.txt").read_text(), re.M)
     extra = [d for d in pyproject["project"]["optional-dependencies"]["dev"] if "mutmut" in d]
     assert len(pins) == 1 and extra == [f"mutmut=={pins[0]}"]
+
+
+def test_math_modules_rejects_an_entry_that_is_not_a_module_file(tmp_path):
+    bad = tmp_path / "pyproject.toml"
+    bad.write_text('[tool.mutmut]\nonly_mutate = ["src/pgtheory/mdp.py", "src/other/x.py"]\n')
+    with pytest.raises(SystemExit, match=r"only_mutate: expected 'src/pgtheory/<module>.py', "):
+        tasks.math_modules(bad)
+    good = tmp_path / "good.toml"
+    good.write_text('[tool.mutmut]\nonly_mutate = ["src/pgtheory/mdp.py", "src/pgtheory/_v.py"]\n')
+    assert tasks.math_modules(good) == ("mdp", "_v")
