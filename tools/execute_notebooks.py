@@ -3,6 +3,7 @@
 
     python tools/execute_notebooks.py                 every chapter, book/s*.ipynb
     python tools/execute_notebooks.py book/s7_*.ipynb  the given notebooks
+    python tools/execute_notebooks.py --sync-only     sync chapters and text twins, no run
 
 Each notebook runs with nbclient on a new ``python3`` kernel whose working directory is
 the notebook's folder (``book/`` for the chapters). Outputs and ipywidgets state are
@@ -14,6 +15,14 @@ The written file is normalized so that re-running an unchanged chapter gives the
 bytes: fixed kernelspec and language metadata (no Python patch version), no timing
 metadata, consecutive stream outputs merged, stable cell ids, and widget model ids
 renumbered in order of creation (the kernel draws them at random).
+
+Every chapter has a text twin, ``book/text/<chapter>.md``: its cells as MyST markdown with
+no outputs, written by jupytext, so that a change to a chapter reviews as prose and code.
+The notebook's metadata pairs the two (``"jupytext": {"formats": TWIN_FORMATS}``), so
+JupyterLab with jupytext keeps them in sync as well. Before a run, a twin that is newer
+than its notebook and differs from it provides the cells (as ``jupytext --sync`` would:
+edit either file); the run then writes both. ``--sync-only`` does that without executing.
+``tests/test_text_twins.py`` fails when a pair is out of sync.
 """
 
 from __future__ import annotations
@@ -25,7 +34,10 @@ import re
 import sys
 from pathlib import Path
 
+import jupytext
 import nbformat
+from jupytext.combine import combine_inputs_with_outputs
+from jupytext.paired_paths import paired_paths
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
@@ -47,6 +59,9 @@ LANGUAGE_INFO = {
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 # Cell metadata that records when or how long a cell ran, not what it computed.
 VOLATILE_CELL_METADATA = ("execution", "ExecuteTime", "papermill", "collapsed", "scrolled")
+#: jupytext's pairing of a chapter with its text twin: book/sN_x.ipynb <-> book/text/sN_x.md.
+TWIN_FORMATS = "ipynb,text//md:myst"
+TWIN_FORMAT = "md:myst"
 
 
 def kernel_environment() -> None:
@@ -103,9 +118,53 @@ def normalize(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nbformat.from_dict(json.loads(text))
 
 
+def twin_path(path: Path) -> Path:
+    """The text twin of notebook ``path``, where jupytext pairs it (``TWIN_FORMATS``)."""
+    (_, _), (twin, _) = paired_paths(str(path), "ipynb", TWIN_FORMATS)
+    return Path(twin)
+
+
+def twin_text(nb: nbformat.NotebookNode) -> str:
+    """The twin's text for ``nb``: jupytext's MyST markdown of its cells (no outputs)."""
+    nb = nbformat.from_dict(nb)  # a copy: the pairing is set on it, not on the caller's
+    nb.metadata["jupytext"] = {"formats": TWIN_FORMATS}
+    return jupytext.writes(nb, fmt=TWIN_FORMAT)
+
+
+def read_chapter(path: Path) -> tuple[nbformat.NotebookNode, bool]:
+    """The notebook at ``path``, and whether its twin's cells replaced its own.
+
+    The twin wins when it is newer than the notebook and differs from it (edited as text);
+    the notebook's outputs stay with the cells whose source did not change.
+    """
+    nb = nbformat.read(path, as_version=4)
+    twin = twin_path(path)
+    if not twin.is_file() or twin.stat().st_mtime <= path.stat().st_mtime:
+        return nb, False
+    if twin.read_text(encoding="utf-8") == twin_text(nb):
+        return nb, False
+    cells = jupytext.read(twin, fmt=TWIN_FORMAT)
+    return nbformat.from_dict(combine_inputs_with_outputs(cells, nb, fmt=TWIN_FORMAT)), True
+
+
+def write_chapter(path: Path, nb: nbformat.NotebookNode) -> list[Path]:
+    """Write the notebook and its twin, each only if its text changes; return those written."""
+    # Exactly the pairing: also drops what jupytext may add there (e.g. "default_lexer").
+    nb.metadata["jupytext"] = {"formats": TWIN_FORMATS}
+    nbformat.validate(nb)
+    written = []
+    for target, text in ((path, nbformat.writes(nb)), (twin_path(path), twin_text(nb))):
+        text = text if text.endswith("\n") else text + "\n"
+        if not target.is_file() or target.read_text(encoding="utf-8") != text:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+            written.append(target)
+    return written
+
+
 def execute(path: Path) -> None:
     """Execute ``path`` in place; raise on the first failing cell."""
-    nb = nbformat.read(path, as_version=4)
+    nb, _ = read_chapter(path)
     nb.metadata.pop("widgets", None)  # drop stale state; the run stores the new one
     nb.metadata["kernelspec"] = dict(KERNELSPEC)
     client = NotebookClient(
@@ -118,23 +177,43 @@ def execute(path: Path) -> None:
         resources={"metadata": {"path": str(path.parent)}},
     )
     client.execute()
-    nb = normalize(nb)
-    nbformat.validate(nb)
-    nbformat.write(nb, path)
+    write_chapter(path, normalize(nb))
 
 
 def chapters() -> list[Path]:
     return sorted(BOOK.glob("s*.ipynb"))
 
 
+def sync_only(paths: list[Path]) -> int:
+    """Bring each chapter and its twin in sync without executing; print what was written."""
+    for path in paths:
+        if path.suffix != ".ipynb" or not path.is_file():
+            print(f"FAIL {path}: not a notebook file", file=sys.stderr)
+            return 1
+        nb, from_twin = read_chapter(path)
+        written = write_chapter(path, nb)
+        shown = [p.relative_to(ROOT) if p.is_relative_to(ROOT) else p for p in (path, *written)]
+        source = f"cells from {twin_path(shown[0])}" if from_twin else "cells from the notebook"
+        done = f"wrote {', '.join(map(str, shown[1:]))} ({source})" if written else "in sync"
+        print(f"{shown[0]}: {done}", flush=True)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("paths", nargs="*", type=Path, help="notebooks (default: book/s*.ipynb)")
+    parser.add_argument(
+        "--sync-only",
+        action="store_true",
+        help="only sync each notebook with its text twin book/text/<name>.md (no kernel)",
+    )
     args = parser.parse_args(argv)
     paths = [p.resolve() for p in args.paths] or chapters()
     if not paths:
         print(f"no chapters found under {BOOK.relative_to(ROOT)}/", file=sys.stderr)
         return 1
+    if args.sync_only:
+        return sync_only(paths)
     kernel_environment()
     failed = []
     for path in paths:
