@@ -9,7 +9,10 @@
     python3 tasks.py pdf        set up, build the book, print it into _build/pdf/pgtheory.pdf
     python3 tasks.py lock       regenerate requirements.txt and requirements-dev.txt (uv pip
                                 compile; needs PyPI; extra arguments go to uv, e.g. --upgrade)
-    python3 tasks.py execute    re-execute chapters in place (all, or the paths given)
+    python3 tasks.py execute    re-execute chapters in place (all, or the paths given), and
+                                write their text twins book/text/*.md
+    python3 tasks.py sync       sync chapters and their text twins without executing (the
+                                more recently edited file of a pair provides the cells)
     python3 tasks.py bench      run the benchmark scripts (tables of ratios)
     python3 tasks.py mutate     mutation-test the math modules (slow; not part of `test`)
 
@@ -195,6 +198,11 @@ def cmd_execute(paths: list[str]) -> None:
     run(PY, ROOT / "tools" / "execute_notebooks.py", *paths)
 
 
+def cmd_sync(paths: list[str]) -> None:
+    setup()
+    run(PY, ROOT / "tools" / "execute_notebooks.py", "--sync-only", *paths)
+
+
 def cmd_bench() -> None:
     setup()
     for script in sorted((ROOT / "benchmarks").glob("bench_*.py")):
@@ -301,7 +309,7 @@ def cmd_mutate(extra: list[str]) -> None:
 
 
 def main(argv: list[str]) -> None:
-    commands = {"book", "test", "nbval", "execute", "bench", "mutate", "pdf", "lock"}
+    commands = {"book", "test", "nbval", "execute", "sync", "bench", "mutate", "pdf", "lock"}
     if not argv or argv[0] not in commands:
         sys.exit(__doc__)
     cmd, rest = argv[0], argv[1:]
@@ -317,6 +325,8 @@ def main(argv: list[str]) -> None:
         cmd_nbval(rest)
     elif cmd == "execute":
         cmd_execute(rest)
+    elif cmd == "sync":
+        cmd_sync(rest)
     elif cmd == "mutate":
         cmd_mutate(rest)
     else:
