@@ -21,6 +21,10 @@ import pytest
 from hypothesis import settings
 
 ROOT = Path(__file__).resolve().parent.parent
+# tools/ (not a package) on the path: the chapter manifest's loader (`import chapters`), the
+# executor and the PDF printer, for every test module.
+if str(ROOT / "tools") not in sys.path:
+    sys.path.insert(0, str(ROOT / "tools"))
 
 # Property tests: random exploration on a developer's machine, the same examples every run
 # in CI (CI=true, as `.ci/run` is called), so that a submission's result is reproducible.
@@ -57,8 +61,6 @@ class BookPdf:
 
 def _print_book(html: Path) -> BookPdf:
     """Print the built book and copy the PDF into the site, as `tasks.py book` does."""
-    if str(ROOT / "tools") not in sys.path:
-        sys.path.insert(0, str(ROOT / "tools"))
     import build_pdf
 
     out = html.parent / "pdf" / "pgtheory.pdf"  # _build/pdf beside _build/html
