@@ -1,6 +1,6 @@
 """The chapters are executed, in order, and re-executing them reproduces their outputs.
 
-For every chapter ``book/s*.ipynb``:
+For every chapter of the manifest ``book/chapters.toml`` (``tools/chapters.py``):
 
 - every code cell was executed, top to bottom on one fresh kernel (counts 1..n);
 - at least ``MIN_CHECKED_CELLS`` cells have text output that nbval compares, so an
@@ -26,13 +26,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import chapters
 import nbformat
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-BOOK = ROOT / "book"
 SANITIZE = ROOT / "tools" / "nbval_sanitize.cfg"
-CHAPTERS = sorted(BOOK.glob("s*.ipynb"))
+CHAPTERS = chapters.load()
 MIN_CHECKED_CELLS = 3
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 TEXT_MIMETYPES = ("text/plain", "text/html", "text/markdown", "text/latex")
@@ -47,16 +47,12 @@ NBVAL_TIMEOUT = 1200
 
 
 def chapter_params() -> list:
-    """One parameter per chapter; a single failing parameter when there is none."""
-    if not CHAPTERS:
-        return [pytest.param(None, id="no-chapters")]
-    return [pytest.param(p, id=p.stem) for p in CHAPTERS]
+    """One parameter per chapter of the manifest (which has at least one)."""
+    return [pytest.param(c, id=c.name) for c in CHAPTERS]
 
 
-def load(chapter: Path | None) -> nbformat.NotebookNode:
-    if chapter is None:
-        pytest.fail(f"the book has no chapters: nothing matches {BOOK.relative_to(ROOT)}/s*.ipynb")
-    return nbformat.read(chapter, as_version=4)
+def load(chapter: chapters.Chapter) -> nbformat.NotebookNode:
+    return nbformat.read(chapter.path, as_version=4)
 
 
 def code_cells(nb: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
@@ -92,12 +88,8 @@ def checked_cells(nb: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
     return [c for c in code_cells(nb) if not is_exempt(c) and has_text_output(c)]
 
 
-def test_book_has_chapters() -> None:
-    assert CHAPTERS, f"no chapter notebooks match {BOOK.relative_to(ROOT)}/s*.ipynb"
-
-
 @pytest.mark.parametrize("chapter", chapter_params())
-def test_executed_top_to_bottom(chapter: Path | None) -> None:
+def test_executed_top_to_bottom(chapter: chapters.Chapter) -> None:
     cells = code_cells(load(chapter))
     assert cells, "the chapter has no code"
     counts = [c.execution_count for c in cells]
@@ -112,7 +104,7 @@ def test_executed_top_to_bottom(chapter: Path | None) -> None:
 
 
 @pytest.mark.parametrize("chapter", chapter_params())
-def test_enough_cells_are_checked(chapter: Path | None) -> None:
+def test_enough_cells_are_checked(chapter: chapters.Chapter) -> None:
     n = len(checked_cells(load(chapter)))
     assert n >= MIN_CHECKED_CELLS, (
         f"only {n} cells have text output that nbval compares (need >= {MIN_CHECKED_CELLS})"
@@ -120,7 +112,7 @@ def test_enough_cells_are_checked(chapter: Path | None) -> None:
 
 
 @pytest.mark.parametrize("chapter", chapter_params())
-def test_output_exemptions_only_on_widget_cells(chapter: Path | None) -> None:
+def test_output_exemptions_only_on_widget_cells(chapter: chapters.Chapter) -> None:
     bad = []
     for i, cell in enumerate(code_cells(load(chapter))):
         if is_exempt(cell) and not any(WIDGET_VIEW in o.get("data", {}) for o in cell.outputs):
@@ -247,7 +239,7 @@ def test_openblas_variant_takes_effect() -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("variant", variant_params())
 @pytest.mark.parametrize("chapter", chapter_params())
-def test_nbval_reproduces_outputs(chapter: Path | None, variant: str) -> None:
+def test_nbval_reproduces_outputs(chapter: chapters.Chapter, variant: str) -> None:
     nb = load(chapter)
     n_checked = len(checked_cells(nb))
     cmd = [
@@ -269,7 +261,7 @@ def test_nbval_reproduces_outputs(chapter: Path | None, variant: str) -> None:
         "-o",
         "filterwarnings=",
         "-q",
-        str(chapter.relative_to(ROOT)),
+        chapter.file,
     ]
     proc = subprocess.run(
         cmd,

@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import copy
 import re
-from pathlib import Path
 
+import chapters
 import nbformat
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-CHAPTERS = sorted((ROOT / "book").glob("s*.ipynb"))
+CHAPTERS = chapters.load()
 #: More significant digits than this in a stored number means it was not rounded.
 MAX_SIGNIFICANT = 8
 #: A decimal number (with a fraction, optionally an exponent) that is not part of a word,
@@ -62,18 +61,18 @@ def unrounded_floats(nb: nbformat.NotebookNode) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
-def test_stored_numbers_are_rounded(chapter: Path) -> None:
-    found = unrounded_floats(nbformat.read(chapter, as_version=4))
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda c: c.name)
+def test_stored_numbers_are_rounded(chapter: chapters.Chapter) -> None:
+    found = unrounded_floats(nbformat.read(chapter.path, as_version=4))
     assert found == [], (
-        f"{chapter.name} stores numbers with more than {MAX_SIGNIFICANT} significant digits; "
+        f"{chapter.file} stores numbers with more than {MAX_SIGNIFICANT} significant digits; "
         "round them to the digits the text shows before glueing or printing them:\n"
         + "\n".join(found)
     )
 
 
 def test_the_book_has_chapters() -> None:
-    assert len(CHAPTERS) >= 10, [p.name for p in CHAPTERS]
+    assert len(CHAPTERS) >= 10, [c.file for c in CHAPTERS]
 
 
 GLUE_TEXT = "application/papermill.record/text/plain"
@@ -87,10 +86,10 @@ def first_glue(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     raise AssertionError("no glue record")
 
 
-@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
-def test_an_unrounded_glue_value_is_reported(chapter: Path) -> None:
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda c: c.name)
+def test_an_unrounded_glue_value_is_reported(chapter: chapters.Chapter) -> None:
     """The check catches a glued value stored at full precision (here, 40.84782316550433)."""
-    nb = copy.deepcopy(nbformat.read(chapter, as_version=4))
+    nb = copy.deepcopy(nbformat.read(chapter.path, as_version=4))
     first_glue(nb).data[GLUE_TEXT] = "40.84782316550433"
     found = unrounded_floats(nb)
     assert len(found) == 1 and found[0].endswith(": 40.84782316550433"), found

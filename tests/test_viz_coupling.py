@@ -10,6 +10,7 @@ import json
 import re
 from pathlib import Path
 
+import chapters
 import matplotlib.pyplot as plt
 import nbformat
 import numpy as np
@@ -22,7 +23,7 @@ from pgtheory import viz
 from pgtheory.viz.coupling import COUPLING_BOUND_LABELS, COUPLING_GRID, NO_DISAGREEMENT_LABELS
 
 ROOT = Path(__file__).resolve().parent.parent
-S8 = ROOT / "book" / "s8_coupling_general_case.ipynb"
+S8 = chapters.by_slide("S8").path
 
 
 def _exactly(message):

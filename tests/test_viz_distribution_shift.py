@@ -9,6 +9,7 @@ import itertools
 import json
 from pathlib import Path
 
+import chapters
 import matplotlib.pyplot as plt
 import nbformat
 import numpy as np
@@ -28,7 +29,7 @@ from pgtheory import viz
 from pgtheory.viz.distribution_shift import DISTRIBUTION_SHIFT_GRID, DISTRIBUTION_SHIFT_LABELS
 
 ROOT = Path(__file__).resolve().parent.parent
-S7 = ROOT / "book" / "s7_distribution_change_deterministic.ipynb"
+S7 = chapters.by_slide("S7").path
 
 
 @pytest.fixture

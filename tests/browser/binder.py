@@ -36,10 +36,12 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import chapters
 from browser_support import REPO_ROOT, OfflineGuard, free_port
 
-#: Chapter opened on the Binder path and the label of the slider that is moved.
-S7_NOTEBOOK = "s7_distribution_change_deterministic.ipynb"
+#: Chapter opened on the Binder path (its file name in book/, from the chapter manifest) and
+#: the label of the slider that is moved.
+S7_NOTEBOOK = chapters.by_slide("S7").path.name
 EPS_LABEL = "ε"
 #: Interactive latency target for one slider move (ms): reported, not asserted.
 LATENCY_TARGET_MS = 300.0

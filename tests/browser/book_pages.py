@@ -18,6 +18,7 @@ import re
 from functools import cache
 from pathlib import Path
 
+import chapters
 import yaml
 
 #: The repository root (``tests/browser/`` is two levels below it).
@@ -52,8 +53,8 @@ def toc_docnames(toc_path: Path = REPO_ROOT / "_toc.yml") -> list[str]:
 
 
 def is_chapter(docname: str) -> bool:
-    """``book/sN_<name>``: the chapter of slide N."""
-    return re.fullmatch(r"book/s\d_\w+", docname) is not None
+    """Whether the page is a chapter: an entry of the manifest ``book/chapters.toml``."""
+    return docname in {c.docname for c in chapters.load()}
 
 
 @cache

@@ -8,7 +8,9 @@ and that frame must be the image the library renders for those values, within th
 machine-noise tolerance of ``tests/image_compare.py`` (the page was rendered when the
 chapter was executed, perhaps on another CPU: PNG bytes are not comparable across machines).
 Labels, readouts, alt text and tab order are checked as a keyboard or screen-reader user
-meets them. The frame-switch latency is measured by ``benchmarks/bench_browser.py``, not
+meets them. Every chapter's interactive figure (``figure`` in the chapter manifest
+``book/chapters.toml``, S7's included) is checked more briefly: each control moved to its
+last value. The frame-switch latency is measured by ``benchmarks/bench_browser.py``, not
 here.
 """
 
@@ -16,24 +18,34 @@ from __future__ import annotations
 
 import base64
 
+import chapters
 import pytest
 from browser_support import ARTIFACTS, OfflineGuard
 from image_compare import assert_same_image
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-S7_PAGE = "book/s7_distribution_change_deterministic.html"
+#: The chapters, from the manifest book/chapters.toml; ``figure`` names the library function
+#: of a chapter's interactive figure.
+CHAPTERS = chapters.load()
+S7 = chapters.by_slide("S7", CHAPTERS)
+S7_PAGE = S7.html
 ROOT_SEL = ".pgt-interactive"
+
+
+def library_figure(name: str):
+    """The interactive figure that ``pgtheory.viz.<name>()`` makes, rendered with Agg."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import pgtheory.viz
+
+    return getattr(pgtheory.viz, name)()
 
 
 @pytest.fixture(scope="module")
 def s7_widget():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from pgtheory.viz import distribution_shift_widget
-
-    return distribution_shift_widget()
+    return library_figure(S7.figure)
 
 
 @pytest.fixture
@@ -214,25 +226,19 @@ def test_every_control_works_by_mouse(s7, s7_widget) -> None:
     assert not guard.blocked, guard.blocked
 
 
-#: The other chapters' interactive figures (page, library factory), checked more briefly:
-#: each control moved to its last value by keyboard (End, or the last option of a dropdown)
-#: must show the page's own frame for those values, the library's frame as an image
-#: (``assert_shows``).
-CHAPTER_FIGURES = [
-    ("book/s8_coupling_general_case.html", "coupling_widget"),
-    ("book/s9_objective_bound.html", "objective_bound_widget"),
-    ("book/s10_beyond_the_slides.html", "guarantee_widget"),
-]
+#: Every chapter's interactive figure (the manifest's ``figure``), S7's included, checked more
+#: briefly than S7's above: each control moved to its last value (End on a slider, the last
+#: option of a dropdown, a toggle set) must show the page's own frame for those values, the
+#: library's frame as an image (``assert_shows``).
+CHAPTER_FIGURES = [c for c in CHAPTERS if c.figure is not None]
 
 
-@pytest.mark.parametrize(("page_path", "factory"), CHAPTER_FIGURES)
-def test_chapter_figure_controls_switch_to_the_library_frames(book, page_path, factory) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import pgtheory.viz
-
-    widget = getattr(pgtheory.viz, factory)()
+@pytest.mark.parametrize("chapter", CHAPTER_FIGURES, ids=lambda c: c.name)
+def test_chapter_figure_controls_switch_to_the_library_frames(
+    book, chapter: chapters.Chapter
+) -> None:
+    page_path, factory = chapter.html, chapter.figure
+    widget = library_figure(factory)
     guard = OfflineGuard()
     context = book.browser.new_context(viewport={"width": 1280, "height": 900})
     guard.attach(context)
@@ -246,19 +252,20 @@ def test_chapter_figure_controls_switch_to_the_library_frames(book, page_path, f
         expected = widget.defaults()
         assert_shows(page, widget, expected)
         fields = page.locator(f"{ROOT_SEL} .pgt-control input, {ROOT_SEL} .pgt-control select")
-        moved = 0
+        movable = [c for c in widget.controls if len(c.values) >= 2]
+        assert movable, f"{factory}: no control to move"
         for k, control in enumerate(widget.controls):
-            if len(control.values) < 2:
+            if control not in movable:
                 continue
             if control.kind == "dropdown":
                 fields.nth(k).select_option(index=len(control.values) - 1)
+            elif control.kind == "toggle":
+                fields.nth(k).set_checked(bool(control.values[-1]))
             else:
                 fields.nth(k).focus()
                 page.keyboard.press("End")
             expected[control.name] = control.values[-1]
             assert_shows(page, widget, expected)
-            moved += 1
-        assert moved >= 2, f"{factory}: fewer than two controls to move"
         assert not errors, errors
         assert not guard.blocked, guard.blocked
     finally:

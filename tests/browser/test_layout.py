@@ -10,8 +10,9 @@ chromium of ``conftest.py``, and checked:
   viewport, or inside a horizontally scrollable box of its own that does; nothing is cut
   off by an ``overflow: hidden`` box;
 - every formula fits its box, or sits in a scrollable box that fits the viewport;
-- on chapter pages (``book/sN_*``): visible code is at most a quarter of the article's
-  height, and the first figure starts in the article's first half.
+- on chapter pages (every chapter of the manifest ``book/chapters.toml``): visible code is
+  at most a quarter of the article's height, and the first figure starts in the article's
+  first half.
 
 A full-page screenshot of each load goes to ``test-artifacts/screenshots/``
 (``<page>__<width>px-<scheme>.png``): look at them after changing a page.
@@ -19,11 +20,11 @@ A full-page screenshot of each load goes to ``test-artifacts/screenshots/``
 
 from __future__ import annotations
 
+import chapters
 import pytest
 from book_pages import (
     expected_heading,
     expected_phrase,
-    is_chapter,
     plain,
     source_has_math,
     toc_docnames,
@@ -39,12 +40,11 @@ MIN_TEXT_CHARS = 400
 MAX_CODE_SHARE = 0.25
 #: The first figure of a chapter must start within this share of the article's height.
 FIRST_FIGURE_BY = 0.5
-#: Chapters whose reader-first layout is still being written (issue 8): the two chapter
-#: layout checks are expected to fail there, strictly (remove the entry when it lands).
-#: Example: {"book/s7_distribution_change_deterministic": "S7 reader-first rewrite (issue 8)"}.
-LAYOUT_IN_PROGRESS: dict[str, str] = {}
-
 DOCNAMES = toc_docnames()
+#: The chapters, from the manifest. One whose reader-first layout is still being written
+#: says so in its ``layout_in_progress`` field (a reason): the two chapter layout checks are
+#: then expected to fail there, strictly (remove the field when the layout lands).
+CHAPTERS = chapters.load()
 VIEWS = [(width, scheme) for width in (DESKTOP, PHONE) for scheme in SCHEMES]
 VIEW_IDS = [f"{width}px-{scheme}" for width, scheme in VIEWS]
 
@@ -59,14 +59,13 @@ def _pages(docnames: list[str]) -> list[pytest.param]:
 
 def _chapter_pages() -> list[pytest.param]:
     params = []
-    for param in _pages([d for d in DOCNAMES if is_chapter(d)]):
-        docname = param.values[0].removesuffix(".html")
-        marks = (
-            [pytest.mark.xfail(strict=True, reason=LAYOUT_IN_PROGRESS[docname])]
-            if docname in LAYOUT_IN_PROGRESS
-            else []
-        )
-        params.append(pytest.param(*param.values, id=param.id, marks=marks))
+    for chapter in CHAPTERS:
+        reason = chapter.layout_in_progress
+        marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+        for (width, scheme), vid in zip(VIEWS, VIEW_IDS, strict=True):
+            params.append(
+                pytest.param(chapter.html, width, scheme, id=f"{chapter.name}-{vid}", marks=marks)
+            )
     return params
 
 

@@ -15,6 +15,7 @@ import re
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
+import chapters
 import pytest
 from book_pages import (
     expected_heading,
@@ -28,32 +29,11 @@ from browser_support import REPO_ROOT, OfflineGuard
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-S1 = "s1_recap_policy_gradients"
-S2 = "s2_pg_as_policy_iteration"
-S3 = "s3_performance_difference"
-S4 = "s4_pdl_proof"
-S5 = "s5_importance_sampling"
-S6 = "s6_distribution_mismatch"
-S7 = "s7_distribution_change_deterministic"
-S8 = "s8_coupling_general_case"
-S9 = "s9_objective_bound"
-S10 = "s10_beyond_the_slides"
+#: The chapters, from the manifest book/chapters.toml: each names (``search_query``) words
+#: of its heading that the book's search page must answer with that chapter.
+CHAPTERS = chapters.load()
+S7 = chapters.by_slide("S7", CHAPTERS)
 
-#: Chapter file (book/<name>.ipynb) -> a query made of its slide heading that the book's
-#: search page must answer with that chapter. One entry per chapter that exists; a new
-#: chapter without an entry fails ``test_every_chapter_has_a_search_query``.
-SEARCH_QUERIES: dict[str, str] = {
-    S1: "recap policy gradients",
-    S2: "policy iteration",
-    S3: "performance difference lemma",
-    S4: "telescoping proof",
-    S5: "importance sampling",
-    S6: "distribution mismatch",
-    S7: "distribution change",
-    S8: "coupling lemma",
-    S9: "bounding the objective value",
-    S10: "tightest known guarantees",
-}
 
 #: Text a reader must never see: unrendered TeX (``$$``, ``\(``, ``\[``, ``\begin{``,
 #: control words such as ``\epsilon``, or a ``$...$`` pair outside code).
@@ -69,11 +49,6 @@ WIDGET_FAILURE = re.compile(
 LIVE_HINT = re.compile(r"(?i)\b(binder|thebe|locally|jupyterlab)\b")
 
 
-def present_chapters() -> list[str]:
-    """Chapter names (``book/s*.ipynb``) present in the working tree."""
-    return sorted(p.stem for p in (REPO_ROOT / "book").glob("s*.ipynb"))
-
-
 TOC_PAGES = [f"{name}.html" for name in toc_docnames()]
 
 
@@ -84,12 +59,11 @@ def _fmt(items: list[object], limit: int = 15) -> str:
 
 
 def test_toc_lists_every_chapter() -> None:
-    """Every chapter in book/ is reachable: _toc.yml lists it (S7 at least exists)."""
+    """Every chapter of the manifest is reachable: _toc.yml lists it (tests/test_chapters.py
+    checks that the toc lists exactly the manifest's chapters, in order)."""
     pages = toc_docnames()
     assert pages, "_toc.yml is missing or lists no page"
-    chapters = present_chapters()
-    assert S7 in chapters, f"book/{S7}.ipynb is missing; chapters: {chapters}"
-    missing = [c for c in chapters if f"book/{c}" not in pages]
+    missing = [c.docname for c in CHAPTERS if c.docname not in pages]
     assert not missing, f"chapters not listed in _toc.yml: {missing}; toc lists {pages}"
 
 
@@ -244,17 +218,9 @@ def test_other_generated_pages_load_without_errors(book) -> None:
     assert not problems, f"problems on generated pages:{_fmt(problems, 30)}"
 
 
-def test_every_chapter_has_a_search_query() -> None:
-    chapters = present_chapters()
-    assert chapters, "book/ holds no chapter (book/s*.ipynb)"
-    missing = [c for c in chapters if c not in SEARCH_QUERIES]
-    assert not missing, f"add a slide-heading query to SEARCH_QUERIES for {missing}"
-    stale = [c for c in SEARCH_QUERIES if c not in chapters]
-    assert not stale, f"SEARCH_QUERIES names chapters that do not exist: {stale}"
-
-
-@pytest.mark.parametrize(("chapter", "query"), sorted(SEARCH_QUERIES.items()))
-def test_search_finds_chapter(book, chapter: str, query: str) -> None:
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda c: c.name)
+def test_search_finds_chapter(book, chapter: chapters.Chapter) -> None:
+    query = chapter.search_query
     guard_context = book.browser.new_context()
     guard = OfflineGuard()
     guard.attach(guard_context)
@@ -275,13 +241,13 @@ def test_search_finds_chapter(book, chapter: str, query: str) -> None:
     assert not errors, f"JavaScript errors on the search page: {errors}"
     assert not guard.blocked, f"search page requested {guard.blocked}"
     paths = [urlsplit(h).path for h in hrefs]
-    assert any(p.endswith(f"/book/{chapter}.html") for p in paths), (
-        f"searching {query!r} did not list book/{chapter}.html; results: {paths}\n{summary[:500]}"
+    assert any(p.endswith(f"/{chapter.html}") for p in paths), (
+        f"searching {query!r} did not list {chapter.html}; results: {paths}\n{summary[:500]}"
     )
 
 
 def test_s7_static_widget_degrades_to_its_figure(book) -> None:
-    report = book.visit(f"book/{S7}.html", screenshot=True)
+    report = book.visit(S7.html, screenshot=True)
     info = report.info
     figures = [
         i
