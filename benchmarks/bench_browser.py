@@ -31,8 +31,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "browser"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.insert(0, str(ROOT / "tools"))
 
-from _common import format_table  # noqa: E402 - after the path set-up above
+import chapters  # noqa: E402 - after the path set-up above
+from _common import format_table  # noqa: E402
 from binder import (  # noqa: E402 - after the path set-up above
     EPS_LABEL,
     LATENCY_TARGET_MS,
@@ -49,7 +51,7 @@ from browser_support import (  # noqa: E402
 )
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-S7_PAGE = "book/s7_distribution_change_deterministic.html"
+S7_PAGE = chapters.by_slide("S7").html
 STATIC_TARGET_MS = 50.0
 # Installed in the page: time from each key press on a control to the new frame painted.
 _RECORD_JS = """
