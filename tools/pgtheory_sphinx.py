@@ -15,12 +15,14 @@ second copy throws "Identifier 'THEBE_JS_URL' has already been declared" in the 
 Before each page is rendered, scripts that are identical apart from that spelling are
 dropped, keeping the first.
 
-3. Chapter numbers are slide numbers. The chapter of slide N is ``book/sN_<name>``; its
-number in the headings, the navigation, and its theorem, figure and exercise numbers is N,
-even while the chapters before it are not written yet (Sphinx numbers a numbered toctree
-from 1, so S7 would otherwise be chapter 1). Once S1..S(N-1) are all in ``_toc.yml`` in
-slide order, Sphinx's own numbering already gives N and this step changes nothing.
-``tests/test_book_build.py`` checks the rule on the built pages.
+3. Chapter numbers are slide numbers. The chapter of slide N is the entry with
+``slide = "SN"`` in the chapter manifest ``book/chapters.toml`` (read with
+``tools/chapters.py``; the file name plays no part); its number in the headings, the
+navigation, and its theorem, figure and exercise numbers is N, even while the chapters
+before it are not written yet (Sphinx numbers a numbered toctree from 1, so S7 would
+otherwise be chapter 1). Once S1..S(N-1) are all in ``_toc.yml`` in slide order, Sphinx's
+own numbering already gives N and this step changes nothing. ``tests/test_book_build.py``
+checks the rule on the built pages.
 
 Loaded through ``sphinx.local_extensions`` in ``_config.yml``.
 """
@@ -28,8 +30,10 @@ Loaded through ``sphinx.local_extensions`` in ``_config.yml``.
 from __future__ import annotations
 
 import importlib
-import re
+import os
+import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from docutils import nodes
@@ -37,6 +41,12 @@ from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 
 PACKAGE = "pgtheory"
+
+# The chapter manifest's loader lives beside this file (Jupyter Book puts tools/ on the path
+# for local_extensions; this makes the import independent of that).
+if str(Path(__file__).resolve().parent) not in sys.path:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+import chapters  # noqa: E402 - tools/ is not a package
 
 
 def canonical_name(target: str) -> str | None:
@@ -131,26 +141,26 @@ def drop_duplicate_scripts(
     scripts[:] = kept
 
 
-#: A chapter's docname: ``book/s7_distribution_change_deterministic`` -> slide 7.
-CHAPTER_DOCNAME = re.compile(r"(?:^|/)s(\d+)_[^/]+$")
-
-
-def slide_number(docname: str) -> int | None:
-    """The slide number of a chapter's docname, None for other pages."""
-    match = CHAPTER_DOCNAME.search(docname)
-    return int(match.group(1)) if match else None
+def chapter_numbers(srcdir: str | Path) -> dict[str, int]:
+    """``{docname: chapter number}`` of the manifest's chapters, docnames relative to the
+    book's source directory ``srcdir`` (``book/s7_distribution_change_deterministic`` -> 7)."""
+    return {
+        Path(os.path.relpath(c.path.with_suffix(""), srcdir)).as_posix(): c.number
+        for c in chapters.load()
+    }
 
 
 def number_chapters_by_slide(env: BuildEnvironment) -> list[str]:
-    """Renumber each chapter ``sN_*`` (and its sections) to chapter N; return those changed.
+    """Renumber each chapter of slide N (and its sections) to chapter N; return those changed.
 
     Runs right after Sphinx assigned section numbers (``env.toc_secnumbers``, and the
     ``secnumber`` of the references in ``env.tocs`` and of ``env.titles``, which the
     navigation shows) and before it assigns figure numbers, which derive from them.
     """
+    numbers = chapter_numbers(env.srcdir)
     changed = []
     for docname, secnums in env.toc_secnumbers.items():
-        slide = slide_number(docname)
+        slide = numbers.get(docname)
         own = (secnums or {}).get("")
         if slide is None or not own or own[0] == slide:
             continue
