@@ -1,11 +1,17 @@
-"""Tests for pgtheory._validation: the boundary checks behind every ValueError message."""
+"""Tests for pgtheory.validation: the boundary checks behind every ValueError message."""
 
 import re
 
 import numpy as np
 import pytest
 
-from pgtheory._validation import as_float_array, check_distribution, check_policy
+from pgtheory.validation import (
+    as_float_array,
+    check_distribution,
+    check_policy,
+    check_theta,
+    index_label,
+)
 
 
 def _exactly(message):
@@ -43,3 +49,31 @@ def test_check_policy_shape_check_needs_both_sizes():
 def test_as_float_array_messages(x, message):
     with pytest.raises(ValueError, match=_exactly(message)):
         as_float_array(x, "x")
+
+
+def test_index_label():
+    assert index_label("P", (3, 1), True) == "P[3, 1, :]"
+    assert index_label("x", (np.int64(0), 2), False) == "x[0, 2]"
+    assert index_label("p", (), False) == "p"
+    assert index_label("p", (), True) == "p[:]"
+
+
+def test_check_theta():
+    theta = check_theta([[0, 1], [2, 3]], "theta", 2, 2)
+    assert theta.dtype == np.float64
+    np.testing.assert_array_equal(theta, [[0.0, 1.0], [2.0, 3.0]])
+    with pytest.raises(
+        ValueError, match=_exactly("theta must have shape (2, 2) to fit the MDP, got (3, 2)")
+    ):
+        check_theta(np.zeros((3, 2)), "theta", 2, 2)
+    with pytest.raises(
+        ValueError, match=_exactly("direction must have shape (2, 3) to fit the MDP, got (2, 2)")
+    ):
+        check_theta(np.zeros((2, 2)), "direction", 2, 3)
+    with pytest.raises(
+        ValueError,
+        match=_exactly("theta_new must have 2 dimension(s), got shape (2,) (1 dimension(s))"),
+    ):
+        check_theta(np.zeros(2), "theta_new", 1, 2)
+    with pytest.raises(ValueError, match=_exactly("theta[1, 0] is nan, expected a finite number")):
+        check_theta([[0.0, 1.0], [np.nan, 0.0]], "theta", 2, 2)

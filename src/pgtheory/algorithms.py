@@ -21,19 +21,19 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from pgtheory._validation import (
+from pgtheory.batched import MDPBatch, _evaluate, _occupancy
+from pgtheory.guarantees import TRPO_FORMS, _base, _max_kl, _max_tv, _softmax, _trpo
+from pgtheory.mdp import TabularMDP, _as_mdp
+from pgtheory.natural_gradient import natural_gradient_step
+from pgtheory.sampling import sample_trajectories
+from pgtheory.validation import (
     as_float_array,
     check_policy,
     check_positive_int,
     check_real,
     check_rng,
+    check_theta,
 )
-from pgtheory.batched import MDPBatch, _evaluate, _occupancy
-from pgtheory.estimators import _check_theta
-from pgtheory.guarantees import TRPO_FORMS, _base, _max_kl, _max_tv, _softmax, _trpo
-from pgtheory.mdp import TabularMDP, _as_mdp
-from pgtheory.natural_gradient import natural_gradient_step
-from pgtheory.sampling import sample_trajectories
 
 __all__ = [
     "AlgorithmRun",
@@ -204,7 +204,7 @@ def conservative_policy_iteration(
 
 
 def _theta(mdp: TabularMDP, theta: ArrayLike) -> NDArray[np.float64]:
-    return _check_theta(mdp, theta).copy()
+    return check_theta(theta, "theta", mdp.n_states, mdp.n_actions).copy()
 
 
 def natural_policy_gradient(

@@ -17,7 +17,9 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from pgtheory._validation import (
+from pgtheory.evaluation import ValueFunctions
+from pgtheory.mdp import TabularMDP, _as_mdp
+from pgtheory.validation import (
     PROB_ATOL,
     as_float_array,
     check_distribution,
@@ -26,8 +28,6 @@ from pgtheory._validation import (
     check_rng,
     check_shape,
 )
-from pgtheory.evaluation import ValueFunctions
-from pgtheory.mdp import TabularMDP, _as_mdp
 
 __all__ = [
     "MDPBatch",
@@ -72,7 +72,7 @@ def _check_batch_arrays(P: ArrayLike, r: ArrayLike, p0: ArrayLike, gamma: ArrayL
     """Validate the four arrays of an :class:`MDPBatch`; return them as float64 arrays.
 
     A fast path checks the values in a few passes; when it fails, the full checks of
-    :mod:`pgtheory._validation` find and name the first offending entry.
+    :mod:`pgtheory.validation` find and name the first offending entry.
     """
     P = _array(P, "P", 4)
     r = _array(r, "r", 3)

@@ -48,7 +48,9 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from pgtheory._validation import (
+from pgtheory.evaluation import _state_marginals, _visitation
+from pgtheory.mdp import TabularMDP, _as_mdp, resolve_horizon
+from pgtheory.validation import (
     PROB_ATOL,
     as_float_array,
     check_indices,
@@ -57,8 +59,6 @@ from pgtheory._validation import (
     check_probability,
     check_real,
 )
-from pgtheory.evaluation import _state_marginals, _visitation
-from pgtheory.mdp import TabularMDP, _as_mdp, resolve_horizon
 
 __all__ = [
     "MixtureCheck",

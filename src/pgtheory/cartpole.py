@@ -20,7 +20,7 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-from pgtheory._validation import as_float_array, check_positive_int, check_real, check_rng
+from pgtheory.validation import as_float_array, check_positive_int, check_real, check_rng
 
 __all__ = [
     "CARTPOLE_ESTIMATORS",

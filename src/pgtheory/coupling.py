@@ -30,15 +30,15 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from pgtheory._validation import (
+from pgtheory.mdp import TabularMDP, _as_mdp, resolve_horizon
+from pgtheory.sampling import CategoricalSampler
+from pgtheory.validation import (
     as_float_array,
     check_distribution,
     check_policy,
     check_positive_int,
     check_rng,
 )
-from pgtheory.mdp import TabularMDP, _as_mdp, resolve_horizon
-from pgtheory.sampling import CategoricalSampler
 
 __all__ = [
     "CoupledTrajectories",

@@ -15,7 +15,6 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-from pgtheory._validation import check_positive_int, check_probability
 from pgtheory.bounds import (
     marginal_l1_distance,
     max_mistake_probability,
@@ -25,6 +24,7 @@ from pgtheory.bounds import (
 )
 from pgtheory.mdp import TabularMDP, random_mdp, tightrope_mdp, tightrope_policies
 from pgtheory.policies import deterministic_policy, epsilon_close_policy
+from pgtheory.validation import check_positive_int, check_probability
 
 __all__ = [
     "DISTRIBUTION_SHIFT_DEFAULTS",

@@ -25,26 +25,16 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from pgtheory._validation import as_float_array, check_indices
 from pgtheory.evaluation import _evaluate
 from pgtheory.mdp import TabularMDP, _as_mdp
 from pgtheory.policies import softmax_policy
 from pgtheory.sampling import Trajectories, reward_to_go
+from pgtheory.validation import as_float_array, check_indices, check_theta
 
 __all__ = ["ESTIMATORS", "reinforce_gradient", "reinforce_gradient_samples"]
 
 #: The estimators of :func:`reinforce_gradient`.
 ESTIMATORS = ("full_return", "reward_to_go", "value_baseline")
-
-
-def _check_theta(mdp: TabularMDP, theta: ArrayLike) -> NDArray[np.float64]:
-    theta = as_float_array(theta, "theta", ndim=2)
-    if theta.shape != (mdp.n_states, mdp.n_actions):
-        raise ValueError(
-            f"theta must have shape {(mdp.n_states, mdp.n_actions)} to fit the MDP, "
-            f"got {theta.shape}"
-        )
-    return theta
 
 
 def _check_trajectories(
@@ -102,7 +92,7 @@ def reinforce_gradient_samples(
     Parameters and estimators as in :func:`reinforce_gradient`.
     """
     mdp = _as_mdp(mdp)
-    theta = _check_theta(mdp, theta)
+    theta = check_theta(theta, "theta", mdp.n_states, mdp.n_actions)
     if estimator not in ESTIMATORS:
         raise ValueError(f"estimator must be one of {ESTIMATORS}, got {estimator!r}")
     states, actions, rewards = _check_trajectories(mdp, trajectories)

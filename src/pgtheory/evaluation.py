@@ -17,9 +17,9 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from pgtheory._validation import check_policy
 from pgtheory.mdp import TabularMDP, _as_mdp, resolve_horizon
 from pgtheory.policies import softmax_policy
+from pgtheory.validation import check_policy
 
 __all__ = [
     "ValueFunctions",

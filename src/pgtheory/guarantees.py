@@ -23,7 +23,10 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from pgtheory._validation import (
+from pgtheory.batched import MDPBatch, _evaluate, _occupancy, random_mdp_batch
+from pgtheory.evaluation import _mdp_policy
+from pgtheory.mdp import TabularMDP
+from pgtheory.validation import (
     as_float_array,
     check_policy,
     check_positive_int,
@@ -31,9 +34,6 @@ from pgtheory._validation import (
     check_real,
     check_rng,
 )
-from pgtheory.batched import MDPBatch, _evaluate, _occupancy, random_mdp_batch
-from pgtheory.evaluation import _mdp_policy
-from pgtheory.mdp import TabularMDP
 
 __all__ = [
     "BOUNDS",

@@ -25,18 +25,18 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from pgtheory._validation import (
-    _fmt_index,
-    as_float_array,
-    check_distribution,
-    check_indices,
-    check_nonnegative,
-)
 from pgtheory.estimators import _check_trajectories
 from pgtheory.evaluation import _evaluate, _state_marginals
 from pgtheory.mdp import TabularMDP, resolve_horizon
 from pgtheory.performance_difference import _policies
 from pgtheory.sampling import Trajectories
+from pgtheory.validation import (
+    as_float_array,
+    check_distribution,
+    check_indices,
+    check_nonnegative,
+    index_label,
+)
 
 __all__ = [
     "PerStepTerms",
@@ -88,7 +88,7 @@ def importance_weights(p: ArrayLike, q: ArrayLike, samples: ArrayLike) -> NDArra
     if zero.any():
         idx = tuple(np.argwhere(zero)[0])
         raise ValueError(
-            f"{_fmt_index('samples', idx, False)} is {x[idx]} where q is 0; "
+            f"{index_label('samples', idx, False)} is {x[idx]} where q is 0; "
             "samples must be drawn from q"
         )
     return p[x] / q[x]
@@ -119,7 +119,7 @@ def _check_positive_sums(w: NDArray) -> NDArray[np.float64]:
     zero = np.atleast_1d(total == 0)
     if zero.any():
         idx = tuple(np.argwhere(zero)[0]) if w.ndim > 1 else ()
-        label = _fmt_index("weights", idx, w.ndim > 1)
+        label = index_label("weights", idx, w.ndim > 1)
         raise ValueError(f"{label} are all 0, expected at least one positive weight")
     return total
 

@@ -20,18 +20,19 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from pgtheory._validation import (
+from pgtheory.estimators import reinforce_gradient
+from pgtheory.evaluation import _evaluate, expected_return, policy_gradient
+from pgtheory.mdp import TabularMDP, _as_mdp
+from pgtheory.policies import softmax_policy
+from pgtheory.sampling import sample_trajectories
+from pgtheory.validation import (
     as_float_array,
     check_policy,
     check_positive_int,
     check_real,
     check_rng,
+    check_theta,
 )
-from pgtheory.estimators import _check_theta, reinforce_gradient
-from pgtheory.evaluation import _evaluate, expected_return, policy_gradient
-from pgtheory.mdp import TabularMDP, _as_mdp
-from pgtheory.policies import softmax_policy
-from pgtheory.sampling import sample_trajectories
 
 __all__ = [
     "PolicyIterationPath",
@@ -154,7 +155,7 @@ def soft_improvement_step(
     the greedy step that raises the probability of actions with positive advantage.
     """
     mdp = _as_mdp(mdp)
-    theta = _check_theta(mdp, theta)
+    theta = check_theta(theta, "theta", mdp.n_states, mdp.n_actions)
     return theta + _check_step_size(step_size) * policy_gradient(mdp, theta)
 
 
@@ -167,8 +168,8 @@ def step_size_scan(
     improvement step of each size gains; a negative entry is a step that lowers ``J``.
     """
     mdp = _as_mdp(mdp)
-    theta = _check_theta(mdp, theta)
-    direction = _check_theta(mdp, direction)
+    theta = check_theta(theta, "theta", mdp.n_states, mdp.n_actions)
+    direction = check_theta(direction, "theta", mdp.n_states, mdp.n_actions)
     alphas = np.atleast_1d(np.asarray(step_sizes, dtype=np.float64))
     for alpha in alphas:
         _check_step_size(float(alpha))
@@ -191,7 +192,7 @@ def gradient_ascent(
 ) -> TrainingCurve:
     """Repeat :func:`soft_improvement_step`: exact policy-gradient ascent."""
     mdp = _as_mdp(mdp)
-    theta = _check_theta(mdp, theta0).copy()
+    theta = check_theta(theta0, "theta", mdp.n_states, mdp.n_actions).copy()
     alpha = _check_step_size(step_size)
     n_iterations = check_positive_int(n_iterations, "n_iterations")
     J = np.empty(n_iterations + 1)
@@ -222,7 +223,7 @@ def reinforce(
     objective truncated at ``horizon`` (see :func:`pgtheory.reinforce_gradient`).
     """
     mdp = _as_mdp(mdp)
-    theta = _check_theta(mdp, theta0).copy()
+    theta = check_theta(theta0, "theta", mdp.n_states, mdp.n_actions).copy()
     rng = check_rng(rng)
     alpha = _check_step_size(step_size)
     n_iterations = check_positive_int(n_iterations, "n_iterations")

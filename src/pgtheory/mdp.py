@@ -13,7 +13,7 @@ import numbers
 import numpy as np
 from numpy.typing import NDArray
 
-from pgtheory._validation import (
+from pgtheory.validation import (
     as_float_array,
     check_distribution,
     check_positive_int,

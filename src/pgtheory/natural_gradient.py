@@ -43,11 +43,10 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from pgtheory._validation import check_policy, check_real
-from pgtheory.estimators import _check_theta
 from pgtheory.evaluation import _mdp_policy, _visitation, policy_gradient
 from pgtheory.mdp import TabularMDP, _as_mdp
 from pgtheory.policies import kl_divergence, softmax_policy
+from pgtheory.validation import check_policy, check_real, check_theta
 
 __all__ = [
     "NaturalGradientStep",
@@ -132,7 +131,7 @@ def fisher_matrix(mdp: TabularMDP, theta: ArrayLike) -> NDArray[np.float64]:
         Symmetric positive semi-definite, block diagonal by state.
     """
     mdp = _as_mdp(mdp)
-    pi = softmax_policy(_check_theta(mdp, theta))
+    pi = softmax_policy(check_theta(theta, "theta", mdp.n_states, mdp.n_actions))
     return _fisher(pi, _visitation(mdp, pi))
 
 
@@ -203,7 +202,7 @@ def natural_gradient_step(
     (``benchmarks/bench_core.py`` compares the two forms).
     """
     mdp = _as_mdp(mdp)
-    theta = _check_theta(mdp, theta)
+    theta = check_theta(theta, "theta", mdp.n_states, mdp.n_actions)
     delta = check_real(delta, "delta")
     if delta <= 0:
         raise ValueError(f"delta must be > 0, got {delta!r}")

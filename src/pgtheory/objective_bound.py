@@ -39,17 +39,17 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from pgtheory._validation import (
-    as_float_array,
-    check_distribution,
-    check_policy,
-    check_positive_int,
-)
 from pgtheory.bounds import s7_bound
 from pgtheory.evaluation import ValueFunctions, _evaluate, _mdp_policy
 from pgtheory.improvement import TIE_ATOL, greedy_policy
 from pgtheory.mdp import TabularMDP, _as_mdp, random_mdp
 from pgtheory.performance_difference import _occupancy, _policies, _time_indexed
+from pgtheory.validation import (
+    as_float_array,
+    check_distribution,
+    check_policy,
+    check_positive_int,
+)
 
 __all__ = [
     "EXPECTATION_FORMS",

@@ -22,11 +22,11 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from pgtheory._validation import check_policy
 from pgtheory.estimators import _check_trajectories
 from pgtheory.evaluation import _evaluate, _induced_chain, _mdp_policy, _state_marginals
 from pgtheory.mdp import TabularMDP
 from pgtheory.sampling import Trajectories
+from pgtheory.validation import check_policy
 
 __all__ = [
     "PDL_PROOF_STEPS",

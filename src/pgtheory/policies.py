@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from pgtheory._validation import (
+from pgtheory.validation import (
     as_float_array,
     check_distribution,
     check_indices,

@@ -12,7 +12,8 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from pgtheory._validation import (
+from pgtheory.mdp import TabularMDP, _as_mdp, resolve_horizon
+from pgtheory.validation import (
     as_float_array,
     check_indices,
     check_policy,
@@ -20,7 +21,6 @@ from pgtheory._validation import (
     check_real,
     check_rng,
 )
-from pgtheory.mdp import TabularMDP, _as_mdp, resolve_horizon
 
 __all__ = [
     "CategoricalSampler",

@@ -19,14 +19,13 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from pgtheory._validation import as_float_array
-from pgtheory.estimators import _check_theta
 from pgtheory.evaluation import _evaluate, _mdp_policy
 from pgtheory.importance_sampling import action_ratios
 from pgtheory.mdp import TabularMDP, _as_mdp
 from pgtheory.performance_difference import _occupancy, _policies, _time_indexed
 from pgtheory.policies import softmax_policy
 from pgtheory.sampling import Trajectories
+from pgtheory.validation import as_float_array, check_theta
 
 __all__ = [
     "SurrogatePath",
@@ -156,23 +155,13 @@ def surrogate_gradient(
     Slide S6; Schulman et al. (2015), eqs. (3)-(4).
     """
     mdp = _as_mdp(mdp)
-    theta = _check_theta(mdp, theta)
-    theta_new = _check_theta_named(mdp, theta_new, "theta_new")
+    theta = check_theta(theta, "theta", mdp.n_states, mdp.n_actions)
+    theta_new = check_theta(theta_new, "theta_new", mdp.n_states, mdp.n_actions)
     pi, pi_new = softmax_policy(theta), softmax_policy(theta_new)
     rho = _occupancy(mdp, pi)
     A = _time_indexed(mdp, _evaluate(mdp, pi).A)
     centred = A - np.einsum("sa,tsa->ts", pi_new, A)[:, :, None]
     return pi_new * np.einsum("ts,tsa->sa", rho, centred)
-
-
-def _check_theta_named(mdp: TabularMDP, theta: ArrayLike, name: str) -> NDArray[np.float64]:
-    theta = as_float_array(theta, name, ndim=2)
-    if theta.shape != (mdp.n_states, mdp.n_actions):
-        raise ValueError(
-            f"{name} must have shape {(mdp.n_states, mdp.n_actions)} to fit the MDP, "
-            f"got {theta.shape}"
-        )
-    return theta
 
 
 class SurrogatePath(NamedTuple):
@@ -221,8 +210,8 @@ def surrogate_path(
     Slide S6; Schulman et al. (2015), Thm 1; Kakade & Langford (2002), Sec. 4.
     """
     mdp = _as_mdp(mdp)
-    theta = _check_theta(mdp, theta)
-    d = _check_theta_named(mdp, direction, "direction")
+    theta = check_theta(theta, "theta", mdp.n_states, mdp.n_actions)
+    d = check_theta(direction, "direction", mdp.n_states, mdp.n_actions)
     steps = as_float_array(steps, "steps", ndim=1)
     pi = softmax_policy(theta)
     vf = _evaluate(mdp, pi)

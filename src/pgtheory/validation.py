@@ -1,8 +1,12 @@
-"""Input validation shared by every public function.
+"""Input validation shared by every public function of :mod:`pgtheory`.
 
-Every check raises :class:`ValueError` whose message names the argument, the
-expected and the actual value and, for arrays, the offending index, e.g.
-``"P[3, 1, :] sums to 0.97, expected 1 (atol=1e-08)"``.
+The one home of the boundary checks: every module validates its arguments with these
+functions, so that a given mistake gets the same message everywhere. Every check raises
+:class:`ValueError` whose message names the argument, the expected and the actual value
+and, for arrays, the offending index, e.g. ``"P[3, 1, :] sums to 0.97, expected 1
+(atol=1e-08)"``. Checks of library objects live beside them:
+:func:`pgtheory.mdp.check_mdp` (an MDP and its policies) and
+:func:`pgtheory.sampling.check_trajectories`.
 """
 
 from __future__ import annotations
@@ -12,11 +16,32 @@ import numbers
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+__all__ = [
+    "PROB_ATOL",
+    "as_float_array",
+    "check_distribution",
+    "check_indices",
+    "check_nonnegative",
+    "check_policy",
+    "check_positive_int",
+    "check_probability",
+    "check_real",
+    "check_rng",
+    "check_shape",
+    "check_theta",
+    "index_label",
+]
+
 #: Tolerance for "sums to one" checks on probability vectors.
 PROB_ATOL = 1e-8
 
 
-def _fmt_index(name: str, idx: tuple[int, ...], trailing_colon: bool) -> str:
+def index_label(name: str, idx: tuple[int, ...], trailing_colon: bool) -> str:
+    """An entry's label in a message: ``name[i, j]``, or ``name[i, j, :]`` for a row.
+
+    ``index_label("P", (3, 1), True)`` is ``"P[3, 1, :]"``; an empty ``idx`` gives ``name``
+    (a scalar, or a 1-D array as a whole when ``trailing_colon`` is False).
+    """
     parts = [str(int(i)) for i in idx]
     if trailing_colon:
         parts.append(":")
@@ -36,7 +61,7 @@ def as_float_array(x: ArrayLike, name: str, ndim: int | None = None) -> NDArray[
     bad = ~np.isfinite(arr)
     if bad.any():
         idx = tuple(np.argwhere(bad)[0])
-        raise ValueError(f"{_fmt_index(name, idx, False)} is {arr[idx]}, expected a finite number")
+        raise ValueError(f"{index_label(name, idx, False)} is {arr[idx]}, expected a finite number")
     return arr
 
 
@@ -51,7 +76,7 @@ def check_nonnegative(arr: NDArray, name: str) -> None:
     neg = arr < 0
     if neg.any():
         idx = tuple(np.argwhere(neg)[0])
-        raise ValueError(f"{_fmt_index(name, idx, False)} is {arr[idx]:.6g}, expected >= 0")
+        raise ValueError(f"{index_label(name, idx, False)} is {arr[idx]:.6g}, expected >= 0")
 
 
 def check_distribution(arr: NDArray, name: str, atol: float = PROB_ATOL) -> None:
@@ -62,7 +87,7 @@ def check_distribution(arr: NDArray, name: str, atol: float = PROB_ATOL) -> None
     if np.any(off):
         idx = tuple(np.argwhere(np.atleast_1d(off))[0]) if arr.ndim > 1 else ()
         total = sums[idx] if arr.ndim > 1 else float(sums)
-        label = _fmt_index(name, idx, arr.ndim > 1)
+        label = index_label(name, idx, arr.ndim > 1)
         raise ValueError(f"{label} sums to {total:.6g}, expected 1 (atol={atol:g})")
 
 
@@ -109,7 +134,7 @@ def check_indices(
         if bad.any():
             idx = tuple(np.argwhere(bad)[0])
             raise ValueError(
-                f"{_fmt_index(name, idx, False)} is {arr[idx]}, expected an {kind} in [0, {upper})"
+                f"{index_label(name, idx, False)} is {arr[idx]}, expected an {kind} in [0, {upper})"
             )
     return arr.astype(np.int64)
 
@@ -127,9 +152,27 @@ def check_rng(rng: object, name: str = "rng") -> np.random.Generator:
 def check_policy(
     pi: ArrayLike, name: str, n_states: int | None = None, n_actions: int | None = None
 ) -> NDArray[np.float64]:
-    """Validate a tabular policy ``pi[s, a]`` (rows are distributions over actions)."""
+    """Validate a tabular policy ``pi[s, a]`` (rows are distributions over actions).
+
+    With both ``n_states`` and ``n_actions`` given, the shape must be ``(n_states,
+    n_actions)``; return ``pi`` as a float64 array.
+    """
     arr = as_float_array(pi, name, ndim=2)
     if n_states is not None and n_actions is not None:
         check_shape(arr, name, (n_states, n_actions))
     check_distribution(arr, name)
+    return arr
+
+
+def check_theta(theta: ArrayLike, name: str, n_states: int, n_actions: int) -> NDArray[np.float64]:
+    """Validate softmax logits ``theta[s, a]`` for an MDP with ``n_states`` and ``n_actions``.
+
+    ``theta`` must be a finite 2-D array of shape ``(n_states, n_actions)``, e.g.
+    ``"theta must have shape (2, 2) to fit the MDP, got (3, 2)"``; return it as float64.
+    """
+    arr = as_float_array(theta, name, ndim=2)
+    if arr.shape != (n_states, n_actions):
+        raise ValueError(
+            f"{name} must have shape {(n_states, n_actions)} to fit the MDP, got {arr.shape}"
+        )
     return arr

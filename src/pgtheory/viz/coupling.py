@@ -19,8 +19,8 @@ from matplotlib.figure import Figure
 from numpy.typing import ArrayLike, NDArray
 
 import pgtheory as pg
-from pgtheory._validation import as_float_array, check_probability
 from pgtheory.mdp import TabularMDP
+from pgtheory.validation import as_float_array, check_probability
 from pgtheory.viz.interactive import InteractiveFigure, dropdown, interactive_figure, slider
 
 __all__ = [

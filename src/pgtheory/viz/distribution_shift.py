@@ -16,13 +16,13 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from numpy.typing import ArrayLike
 
-from pgtheory._validation import as_float_array, check_positive_int
 from pgtheory.distribution_shift import (
     DISTRIBUTION_SHIFT_DEFAULTS,
     DISTRIBUTION_SHIFT_MDPS,
     DistributionShiftNumbers,
     distribution_shift_numbers,
 )
+from pgtheory.validation import as_float_array, check_positive_int
 from pgtheory.viz.interactive import InteractiveFigure, dropdown, interactive_figure, slider
 
 __all__ = [
