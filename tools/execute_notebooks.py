@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Re-execute the book's chapters in place, top to bottom, on a fresh kernel.
 
-    python tools/execute_notebooks.py                 every chapter, book/s*.ipynb
-    python tools/execute_notebooks.py book/s7_*.ipynb  the given notebooks
+    python tools/execute_notebooks.py                 every chapter of book/chapters.toml
+    python tools/execute_notebooks.py S7 S8           the chapters of slides S7 and S8
+    python tools/execute_notebooks.py path/to/x.ipynb  the given notebooks
     python tools/execute_notebooks.py --sync-only     sync chapters and text twins, no run
 
 Each notebook runs with nbclient on a new ``python3`` kernel whose working directory is
@@ -34,6 +35,7 @@ import re
 import sys
 from pathlib import Path
 
+import chapters as manifest  # tools/chapters.py, beside this file: the chapter manifest
 import jupytext
 import nbformat
 from jupytext.combine import combine_inputs_with_outputs
@@ -181,7 +183,24 @@ def execute(path: Path) -> None:
 
 
 def chapters() -> list[Path]:
-    return sorted(BOOK.glob("s*.ipynb"))
+    """Every chapter's notebook, in reading order (the manifest ``book/chapters.toml``)."""
+    return [c.path for c in manifest.load()]
+
+
+def resolve(args: list[str]) -> list[Path]:
+    """Notebooks from the command line: a slide id (``S7``) is that chapter's notebook (from
+    the manifest), anything else a path; no arguments, every chapter."""
+    if not args:
+        return chapters()
+    by_slide = {c.slide: c.path for c in manifest.load()} if any(map(is_slide, args)) else {}
+    unknown = [a for a in args if is_slide(a) and a not in by_slide]
+    if unknown:
+        raise ValueError(f"no chapter for slide(s) {unknown} in {manifest.manifest_path()}")
+    return [by_slide[a] if a in by_slide else Path(a).resolve() for a in args]
+
+
+def is_slide(arg: str) -> bool:
+    return manifest.SLIDE.fullmatch(arg) is not None
 
 
 def sync_only(paths: list[Path]) -> int:
@@ -201,16 +220,19 @@ def sync_only(paths: list[Path]) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("paths", nargs="*", type=Path, help="notebooks (default: book/s*.ipynb)")
+    parser.add_argument(
+        "paths", nargs="*", help="notebooks or slide ids such as S7 (default: every chapter)"
+    )
     parser.add_argument(
         "--sync-only",
         action="store_true",
         help="only sync each notebook with its text twin book/text/<name>.md (no kernel)",
     )
     args = parser.parse_args(argv)
-    paths = [p.resolve() for p in args.paths] or chapters()
-    if not paths:
-        print(f"no chapters found under {BOOK.relative_to(ROOT)}/", file=sys.stderr)
+    try:
+        paths = resolve(args.paths)
+    except ValueError as exc:  # a malformed manifest, or a slide without a chapter
+        print(exc, file=sys.stderr)
         return 1
     if args.sync_only:
         return sync_only(paths)
