@@ -9,8 +9,9 @@
     python3 tasks.py pdf        set up, build the book, print it into _build/pdf/pgtheory.pdf
     python3 tasks.py lock       regenerate requirements.txt and requirements-dev.txt (uv pip
                                 compile; needs PyPI; extra arguments go to uv, e.g. --upgrade)
-    python3 tasks.py execute    re-execute chapters in place (all, or the paths given), and
-                                write their text twins book/text/*.md
+    python3 tasks.py execute    re-execute chapters in place (all chapters of book/chapters.toml,
+                                or the paths or slide ids given, e.g. S7), and write their text
+                                twins book/text/*.md
     python3 tasks.py sync       sync chapters and their text twins without executing (the
                                 more recently edited file of a pair provides the cells)
     python3 tasks.py bench      run the benchmark scripts (tables of ratios)
