@@ -30,6 +30,7 @@ from jupytext.paired_paths import paired_paths
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
+import chapters  # noqa: E402
 import execute_notebooks  # noqa: E402
 
 TWIN_FORMAT = "md:myst"
@@ -38,13 +39,9 @@ DIFF_LINES = 30
 
 
 def chapter_notebooks() -> list[Path]:
-    """The chapters' notebooks, by file name for now.
-
-    The chapter manifest (``tools/chapters.py``, ``book/chapters.toml``) is being introduced
-    to replace globs like this one: once it lands, return ``[c.path for c in
-    chapters.load()]`` here; nothing else in this file lists chapters.
-    """
-    return sorted((ROOT / "book").glob("s*.ipynb"))
+    """The chapters' notebooks, from the chapter manifest (``book/chapters.toml``, read by
+    ``tools/chapters.py``); nothing else in this file lists chapters."""
+    return [c.path for c in chapters.load()]
 
 
 def expected_twin(notebook: Path) -> Path:
