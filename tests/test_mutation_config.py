@@ -6,6 +6,7 @@ import sys
 import tomllib
 from pathlib import Path
 
+import chapters
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -60,3 +61,39 @@ def test_math_modules_rejects_an_entry_that_is_not_a_module_file(tmp_path):
     good = tmp_path / "good.toml"
     good.write_text('[tool.mutmut]\nonly_mutate = ["src/pgtheory/mdp.py", "src/pgtheory/_v.py"]\n')
     assert tasks.math_modules(good) == ("mdp", "_v")
+
+
+#: Library modules that chapters call but mutation testing leaves out, and why. Everything in
+#: the presentation subpackage pgtheory.viz is left out too: it draws (DESIGN.md, decision
+#: 7) and is smoke-tested under Agg by tests/test_viz_*.py.
+NOT_MUTATED = {
+    "cartpole": "its mutants are only killed by CartPole training runs of several seconds "
+    "each (about an hour per mutation run); tests/test_cartpole.py trains it",
+}
+
+
+def test_every_module_a_chapter_exercises_is_mutation_tested():
+    """Each library module a manifest entry names (``modules``, and the module of its
+    ``figure``) is mutated with its tests in the selection, or exempt with a reason."""
+    import pgtheory.viz
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mutmut"]
+    mutated = set(tasks.math_modules())
+    selection = config["pytest_add_cli_args_test_selection"]
+    problems, exempt = [], set()
+    for chapter in chapters.load():
+        named = list(chapter.modules)
+        if chapter.figure is not None:
+            module = getattr(pgtheory.viz, chapter.figure).__module__
+            named.append(module.removeprefix("pgtheory."))
+        for module in named:
+            if module.split(".")[0] == "viz" or module in NOT_MUTATED:
+                exempt.add(module)
+            elif module not in mutated:
+                problems.append(f"{chapter.slide}: {module} is not in [tool.mutmut] only_mutate")
+            elif mirrored_test(module) not in selection:
+                problems.append(f"{chapter.slide}: {mirrored_test(module)} is not selected")
+    assert problems == [], problems
+    assert "viz.distribution_shift" in exempt, exempt  # the figures' modules were looked at
+    stale = set(NOT_MUTATED) - exempt
+    assert not stale, f"NOT_MUTATED names modules no chapter calls: {sorted(stale)}"
