@@ -302,3 +302,51 @@ def test_tightrope_policies_bad_eps(eps, message):
 def test_named_examples_bad_input(call, message):
     with pytest.raises(ValueError, match=_exactly(message)):
         call()
+
+
+def test_check_mdp_and_its_policies():
+    mdp = pg.tightrope_mdp()
+    pi, pi_eps = pg.tightrope_policies(0.25)
+    assert pg.mdp.check_mdp(mdp) is mdp
+    got, p = pg.mdp.check_mdp_policy(mdp, [[1, 0], [1, 0]])
+    assert got is mdp and p.dtype == np.float64
+    np.testing.assert_array_equal(p, pi)
+    got, p, p_new = pg.mdp.check_mdp_policies(mdp, pi, pi_eps)
+    assert got is mdp
+    np.testing.assert_array_equal(p, pi)
+    np.testing.assert_array_equal(p_new, pi_eps)
+    for call, message in [
+        (lambda: pg.mdp.check_mdp({}), "mdp must be a pgtheory.TabularMDP, got dict"),
+        (
+            lambda: pg.mdp.check_mdp(None, "mdps[2]"),
+            "mdps[2] must be a pgtheory.TabularMDP, got NoneType",
+        ),
+        (lambda: pg.mdp.check_mdp_policy("m", pi), "mdp must be a pgtheory.TabularMDP, got str"),
+        (
+            lambda: pg.mdp.check_mdp_policy(mdp, np.ones((2, 3)) / 3),
+            "pi must have shape (2, 2), got (2, 3)",
+        ),
+        (
+            lambda: pg.mdp.check_mdp_policy(mdp, [[1, 0], [0.5, 0]], "pi2"),
+            "pi2[1, :] sums to 0.5, expected 1 (atol=1e-08)",
+        ),
+        # The MDP first, then the old policy, then the new one.
+        (
+            lambda: pg.mdp.check_mdp_policies(1, [[2]], [[3]]),
+            "mdp must be a pgtheory.TabularMDP, got int",
+        ),
+        (
+            lambda: pg.mdp.check_mdp_policies(mdp, [[2]], [[3]]),
+            "pi must have shape (2, 2), got (1, 1)",
+        ),
+        (
+            lambda: pg.mdp.check_mdp_policies(mdp, pi, [[3]]),
+            "pi_new must have shape (2, 2), got (1, 1)",
+        ),
+        (
+            lambda: pg.mdp.check_mdp_policies(mdp, pi, [[3]], "pi2"),
+            "pi2 must have shape (2, 2), got (1, 1)",
+        ),
+    ]:
+        with pytest.raises(ValueError, match=_exactly(message)):
+            call()

@@ -1,5 +1,7 @@
 """Tests for pgtheory.sampling: loop reference, Monte Carlo vs exact, returns."""
 
+import re
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -290,3 +292,37 @@ def test_empirical_marginals_closed_form_and_convergence():
 def test_empirical_marginals_bad_input(states, n_states, match):
     with pytest.raises(ValueError, match=match):
         pg.empirical_marginals(states, n_states)
+
+
+def test_check_trajectories_returns_checked_arrays_and_names_the_first_problem():
+    # The full list of messages is in test_estimators (every estimator checks its input
+    # with this function); here: what it returns, and one message per kind of check.
+    mdp = pg.random_mdp(3, 2, rng=np.random.default_rng(0), horizon=4)
+    tr = pg.sample_trajectories(mdp, np.full((3, 2), 0.5), 5, rng=np.random.default_rng(1))
+    states, actions, rewards = pg.sampling.check_trajectories(mdp, tr)
+    assert (states.dtype, actions.dtype, rewards.dtype) == (np.int64, np.int64, np.float64)
+    np.testing.assert_array_equal(states, tr.states)
+    np.testing.assert_array_equal(actions, tr.actions)
+    np.testing.assert_array_equal(rewards, tr.rewards)
+    bad_action = tr._replace(actions=np.where(tr.actions == 0, 2, tr.actions))
+    i, t = np.argwhere(tr.actions == 0)[0]
+    cases = [
+        (
+            (1, 2),
+            "trajectories must be a pgtheory.Trajectories (from sample_trajectories), got tuple",
+        ),
+        (
+            tr._replace(rewards=tr.rewards[:, :3]),
+            "trajectories.rewards must have shape (5, 4) like trajectories.states, got (5, 3)",
+        ),
+        (bad_action, f"trajectories.actions[{i}, {t}] is 2, expected an integer in [0, 2)"),
+    ]
+    for trajectories, message in cases:
+        with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+            pg.sampling.check_trajectories(mdp, trajectories)
+    with pytest.raises(
+        ValueError, match=re.escape("trajectories have 4 time steps, expected the MDP's horizon 5")
+    ):
+        pg.sampling.check_trajectories(mdp.with_horizon(5), tr)
+    # A discounted MDP accepts any length (the trajectories are truncated there).
+    assert pg.sampling.check_trajectories(mdp.with_horizon(None), tr)[0].shape == (5, 4)

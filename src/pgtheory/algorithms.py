@@ -23,7 +23,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from pgtheory.batched import MDPBatch, _evaluate, _occupancy
 from pgtheory.guarantees import TRPO_FORMS, _base, _max_kl, _max_tv, _softmax, _trpo
-from pgtheory.mdp import TabularMDP, _as_mdp
+from pgtheory.mdp import TabularMDP, check_mdp
 from pgtheory.natural_gradient import natural_gradient_step
 from pgtheory.sampling import sample_trajectories
 from pgtheory.validation import (
@@ -68,7 +68,7 @@ class AlgorithmRun(NamedTuple):
 
 
 def _discounted(mdp: object) -> TabularMDP:
-    mdp = _as_mdp(mdp)
+    mdp = check_mdp(mdp)
     if mdp.horizon is not None:
         raise ValueError(
             f"mdp.horizon must be None (the algorithms use the discounted case), "

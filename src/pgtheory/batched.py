@@ -18,7 +18,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from pgtheory.evaluation import ValueFunctions
-from pgtheory.mdp import TabularMDP, _as_mdp
+from pgtheory.mdp import TabularMDP, check_mdp
 from pgtheory.validation import (
     PROB_ATOL,
     as_float_array,
@@ -185,7 +185,7 @@ def stack_mdps(mdps: Sequence[TabularMDP]) -> MDPBatch:
     if not mdps:
         raise ValueError("mdps must hold at least one TabularMDP, got an empty sequence")
     for i, mdp in enumerate(mdps):
-        _as_mdp(mdp, f"mdps[{i}]")
+        check_mdp(mdp, f"mdps[{i}]")
         if mdp.horizon is not None:
             raise ValueError(f"mdps[{i}].horizon must be None (discounted), got {mdp.horizon!r}")
         if mdp.P.shape != mdps[0].P.shape:

@@ -49,7 +49,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from pgtheory.evaluation import _state_marginals, _visitation
-from pgtheory.mdp import TabularMDP, _as_mdp, resolve_horizon
+from pgtheory.mdp import TabularMDP, check_mdp, check_mdp_policies, resolve_horizon
 from pgtheory.validation import (
     PROB_ATOL,
     as_float_array,
@@ -278,9 +278,7 @@ def marginal_l1_distance(
     ----------
     Slides S6-S7; Ross, Gordon & Bagnell (2011), Lemma 4.1.
     """
-    mdp = _as_mdp(mdp)
-    pi = check_policy(pi, "pi", mdp.n_states, mdp.n_actions)
-    pi2 = check_policy(pi2, "pi2", mdp.n_states, mdp.n_actions)
+    mdp, pi, pi2 = check_mdp_policies(mdp, pi, pi2, "pi2")
     T = resolve_horizon(mdp, horizon)
     p = _state_marginals(mdp, pi, T)
     p2 = _state_marginals(mdp, pi2, T)
@@ -346,7 +344,7 @@ def no_mistake_chain(
     Slide S7 ("probability we made no mistakes"); Ross, Gordon & Bagnell (2011),
     Lemma 4.1.
     """
-    mdp = _as_mdp(mdp)
+    mdp = check_mdp(mdp)
     acts, pi2 = _actions_and_pi2(pi, pi2, mdp.n_states, mdp.n_actions)
     T = resolve_horizon(mdp, horizon)
     return _no_mistake(mdp, acts, pi2, T)
@@ -432,7 +430,7 @@ def mixture_check(
     ----------
     Slide S7; Ross, Gordon & Bagnell (2011), Lemma 4.1; Kakade & Langford (2002), Sec. 4.
     """
-    mdp = _as_mdp(mdp)
+    mdp = check_mdp(mdp)
     acts, pi2 = _actions_and_pi2(pi, pi2, mdp.n_states, mdp.n_actions)
     T = resolve_horizon(mdp, horizon)
     eps_true = float((1.0 - pi2[np.arange(acts.size), acts]).max())
@@ -627,7 +625,7 @@ def cpo_visitation_bound(mdp: TabularMDP, pi: ArrayLike, pi_new: ArrayLike) -> f
     ----------
     Achiam et al. (2017), supplement Lemma 3 (and Cor. 1).
     """
-    mdp = _as_mdp(mdp)
+    mdp = check_mdp(mdp)
     if mdp.horizon is not None:
         raise ValueError(
             f"mdp must be infinite-horizon discounted (horizon None) for CPO's bound, got "

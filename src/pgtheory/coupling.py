@@ -30,12 +30,11 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from pgtheory.mdp import TabularMDP, _as_mdp, resolve_horizon
+from pgtheory.mdp import TabularMDP, check_mdp_policies, resolve_horizon
 from pgtheory.sampling import CategoricalSampler
 from pgtheory.validation import (
     as_float_array,
     check_distribution,
-    check_policy,
     check_positive_int,
     check_rng,
 )
@@ -187,15 +186,6 @@ class NoDisagreementChain(NamedTuple):
     q: NDArray[np.float64]
 
 
-def _mdp_two_policies(
-    mdp: object, pi: ArrayLike, pi_new: ArrayLike
-) -> tuple[TabularMDP, NDArray, NDArray]:
-    mdp = _as_mdp(mdp)
-    pi = check_policy(pi, "pi", mdp.n_states, mdp.n_actions)
-    pi_new = check_policy(pi_new, "pi_new", mdp.n_states, mdp.n_actions)
-    return mdp, pi, pi_new
-
-
 def no_disagreement_chain(
     mdp: TabularMDP, pi: ArrayLike, pi_new: ArrayLike, horizon: int | None = None
 ) -> NoDisagreementChain:
@@ -232,7 +222,7 @@ def no_disagreement_chain(
     ----------
     Slide S8; Levin, Peres & Wilmer (2017), Prop. 4.7.
     """
-    mdp, pi, pi_new = _mdp_two_policies(mdp, pi, pi_new)
+    mdp, pi, pi_new = check_mdp_policies(mdp, pi, pi_new)
     T = resolve_horizon(mdp, horizon)
     # K[s, s'] = sum_a min(pi, pi_new)[s, a] P[s, a, s']: one step without disagreement.
     K = np.einsum("sa,sat->st", np.minimum(pi, pi_new), mdp.P)
@@ -309,7 +299,7 @@ def coupled_trajectories(
     Slide S8; Levin, Peres & Wilmer (2017), Prop. 4.7 and Sec. 5.1; Schulman et al.
     (2015), App. A.
     """
-    mdp, pi, pi_new = _mdp_two_policies(mdp, pi, pi_new)
+    mdp, pi, pi_new = check_mdp_policies(mdp, pi, pi_new)
     n = check_positive_int(n, "n")
     rng = check_rng(rng)
     T = resolve_horizon(

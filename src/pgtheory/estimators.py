@@ -26,46 +26,15 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from pgtheory.evaluation import _evaluate
-from pgtheory.mdp import TabularMDP, _as_mdp
+from pgtheory.mdp import TabularMDP, check_mdp
 from pgtheory.policies import softmax_policy
-from pgtheory.sampling import Trajectories, reward_to_go
-from pgtheory.validation import as_float_array, check_indices, check_theta
+from pgtheory.sampling import Trajectories, check_trajectories, reward_to_go
+from pgtheory.validation import check_theta
 
 __all__ = ["ESTIMATORS", "reinforce_gradient", "reinforce_gradient_samples"]
 
 #: The estimators of :func:`reinforce_gradient`.
 ESTIMATORS = ("full_return", "reward_to_go", "value_baseline")
-
-
-def _check_trajectories(
-    mdp: TabularMDP, trajectories: object
-) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
-    if not isinstance(trajectories, Trajectories):
-        raise ValueError(
-            "trajectories must be a pgtheory.Trajectories (from sample_trajectories), "
-            f"got {type(trajectories).__name__}"
-        )
-    states = np.asarray(trajectories.states)
-    if states.ndim != 2 or states.shape[0] == 0 or states.shape[1] == 0:
-        raise ValueError(
-            f"trajectories.states must have shape (n, T) with n, T >= 1, got {states.shape}"
-        )
-    for name in ("actions", "rewards"):
-        shape = np.shape(getattr(trajectories, name))
-        if shape != states.shape:
-            raise ValueError(
-                f"trajectories.{name} must have shape {states.shape} like "
-                f"trajectories.states, got {shape}"
-            )
-    states = check_indices(states, "trajectories.states", mdp.n_states)
-    actions = check_indices(trajectories.actions, "trajectories.actions", mdp.n_actions)
-    rewards = as_float_array(trajectories.rewards, "trajectories.rewards")
-    if mdp.horizon is not None and states.shape[1] != mdp.horizon:
-        raise ValueError(
-            f"trajectories have {states.shape[1]} time steps, expected the MDP's "
-            f"horizon {mdp.horizon}"
-        )
-    return states, actions, rewards
 
 
 def _weights(
@@ -91,11 +60,11 @@ def reinforce_gradient_samples(
 
     Parameters and estimators as in :func:`reinforce_gradient`.
     """
-    mdp = _as_mdp(mdp)
+    mdp = check_mdp(mdp)
     theta = check_theta(theta, "theta", mdp.n_states, mdp.n_actions)
     if estimator not in ESTIMATORS:
         raise ValueError(f"estimator must be one of {ESTIMATORS}, got {estimator!r}")
-    states, actions, rewards = _check_trajectories(mdp, trajectories)
+    states, actions, rewards = check_trajectories(mdp, trajectories)
     S, A = mdp.n_states, mdp.n_actions
     n, T = states.shape
     w = _weights(mdp, theta, states, rewards, estimator)

@@ -17,9 +17,8 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from pgtheory.mdp import TabularMDP, _as_mdp, resolve_horizon
+from pgtheory.mdp import TabularMDP, check_mdp, check_mdp_policy, resolve_horizon
 from pgtheory.policies import softmax_policy
-from pgtheory.validation import check_policy
 
 __all__ = [
     "ValueFunctions",
@@ -44,11 +43,6 @@ class ValueFunctions(NamedTuple):
     A: NDArray[np.float64]
 
 
-def _mdp_policy(mdp: object, pi: ArrayLike) -> tuple[TabularMDP, NDArray[np.float64]]:
-    mdp = _as_mdp(mdp)
-    return mdp, check_policy(pi, "pi", mdp.n_states, mdp.n_actions)
-
-
 def induced_chain(
     mdp: TabularMDP, pi: ArrayLike
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
@@ -56,7 +50,7 @@ def induced_chain(
 
     ``P_pi[s, s'] = sum_a pi[s, a] P[s, a, s']`` and ``r_pi[s] = sum_a pi[s, a] r[s, a]``.
     """
-    mdp, pi = _mdp_policy(mdp, pi)
+    mdp, pi = check_mdp_policy(mdp, pi)
     return _induced_chain(mdp, pi)
 
 
@@ -109,13 +103,13 @@ def evaluate(mdp: TabularMDP, pi: ArrayLike) -> ValueFunctions:
     ----------
     Slides S2-S4; Sutton & Barto (2018), Sec. 4.1.
     """
-    mdp, pi = _mdp_policy(mdp, pi)
+    mdp, pi = check_mdp_policy(mdp, pi)
     return _evaluate(mdp, pi)
 
 
 def expected_return(mdp: TabularMDP, pi: ArrayLike) -> float:
     """``J(pi) = E_{s0 ~ p0}[V(s0)]`` (``V[0]`` for a finite horizon). Slide S3."""
-    mdp, pi = _mdp_policy(mdp, pi)
+    mdp, pi = check_mdp_policy(mdp, pi)
     V = _evaluate(mdp, pi).V
     return float(mdp.p0 @ (V if mdp.horizon is None else V[0]))
 
@@ -149,7 +143,7 @@ def state_marginals(
     ndarray, shape (horizon, S)
         Each row sums to 1. Slides S5-S9 write ``p_theta(s_t)``.
     """
-    mdp, pi = _mdp_policy(mdp, pi)
+    mdp, pi = check_mdp_policy(mdp, pi)
     return _state_marginals(mdp, pi, resolve_horizon(mdp, horizon))
 
 
@@ -178,7 +172,7 @@ def discounted_visitation(mdp: TabularMDP, pi: ArrayLike) -> NDArray[np.float64]
     ----------
     Kakade & Langford (2002), Sec. 2; Schulman et al. (2015), Sec. 2.
     """
-    mdp, pi = _mdp_policy(mdp, pi)
+    mdp, pi = check_mdp_policy(mdp, pi)
     return _visitation(mdp, pi)
 
 
@@ -199,7 +193,7 @@ def policy_gradient(mdp: TabularMDP, theta: ArrayLike) -> NDArray[np.float64]:
     -------
     ndarray, shape (S, A)
     """
-    mdp = _as_mdp(mdp)
+    mdp = check_mdp(mdp)
     pi = softmax_policy(theta)
     if pi.shape != (mdp.n_states, mdp.n_actions):
         raise ValueError(f"theta must have shape {(mdp.n_states, mdp.n_actions)}, got {pi.shape}")

@@ -24,8 +24,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from pgtheory.batched import MDPBatch, _evaluate, _occupancy, random_mdp_batch
-from pgtheory.evaluation import _mdp_policy
-from pgtheory.mdp import TabularMDP
+from pgtheory.mdp import TabularMDP, check_mdp_policy
 from pgtheory.validation import (
     as_float_array,
     check_policy,
@@ -166,7 +165,7 @@ def _cpi(base: _Base, pi_prime: NDArray, alpha: NDArray) -> BoundParts:
 
 
 def _one(mdp: TabularMDP, pi: ArrayLike, other: ArrayLike, other_name: str):
-    mdp, pi = _mdp_policy(mdp, pi)
+    mdp, pi = check_mdp_policy(mdp, pi)
     if mdp.horizon is not None:
         raise ValueError(
             f"mdp.horizon must be None (these bounds are for the discounted case), "

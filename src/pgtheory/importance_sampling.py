@@ -25,11 +25,9 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from pgtheory.estimators import _check_trajectories
 from pgtheory.evaluation import _evaluate, _state_marginals
-from pgtheory.mdp import TabularMDP, resolve_horizon
-from pgtheory.performance_difference import _policies
-from pgtheory.sampling import Trajectories
+from pgtheory.mdp import TabularMDP, check_mdp_policies, resolve_horizon
+from pgtheory.sampling import Trajectories, check_trajectories
 from pgtheory.validation import (
     as_float_array,
     check_distribution,
@@ -259,9 +257,9 @@ def action_ratios(
     ----------
     Slide S5; Precup, Sutton & Singh (2000).
     """
-    mdp, pi, pi_new = _policies(mdp, pi, pi_new)
+    mdp, pi, pi_new = check_mdp_policies(mdp, pi, pi_new)
     check_support(pi, pi_new)
-    states, actions, _ = _check_trajectories(mdp, trajectories)
+    states, actions, _ = check_trajectories(mdp, trajectories)
     taken = pi[states, actions]
     zero = taken == 0
     if zero.any():
@@ -336,7 +334,7 @@ def per_step_terms(
     ----------
     Slide S5; Schulman et al. (2015), eq. (14).
     """
-    mdp, pi, pi_new = _policies(mdp, pi, pi_new)
+    mdp, pi, pi_new = check_mdp_policies(mdp, pi, pi_new)
     check_support(pi, pi_new)
     T = resolve_horizon(mdp, horizon)
     if mdp.horizon is not None and T != mdp.horizon:

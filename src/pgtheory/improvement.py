@@ -22,7 +22,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from pgtheory.estimators import reinforce_gradient
 from pgtheory.evaluation import _evaluate, expected_return, policy_gradient
-from pgtheory.mdp import TabularMDP, _as_mdp
+from pgtheory.mdp import TabularMDP, check_mdp
 from pgtheory.policies import softmax_policy
 from pgtheory.sampling import sample_trajectories
 from pgtheory.validation import (
@@ -51,7 +51,7 @@ TIE_ATOL = 1e-10
 
 
 def _check_discounted(mdp: TabularMDP) -> TabularMDP:
-    mdp = _as_mdp(mdp)
+    mdp = check_mdp(mdp)
     if mdp.horizon is not None:
         raise ValueError(
             f"policy iteration needs a discounted MDP (horizon None), got horizon {mdp.horizon}"
@@ -154,7 +154,7 @@ def soft_improvement_step(
     ``pi'[s, a] ~ pi[s, a] exp(alpha rho(s) pi[s, a] A[s, a])``: a *soft* version of
     the greedy step that raises the probability of actions with positive advantage.
     """
-    mdp = _as_mdp(mdp)
+    mdp = check_mdp(mdp)
     theta = check_theta(theta, "theta", mdp.n_states, mdp.n_actions)
     return theta + _check_step_size(step_size) * policy_gradient(mdp, theta)
 
@@ -167,7 +167,7 @@ def step_size_scan(
     With ``direction = policy_gradient(mdp, theta)`` this is how much one soft
     improvement step of each size gains; a negative entry is a step that lowers ``J``.
     """
-    mdp = _as_mdp(mdp)
+    mdp = check_mdp(mdp)
     theta = check_theta(theta, "theta", mdp.n_states, mdp.n_actions)
     direction = check_theta(direction, "theta", mdp.n_states, mdp.n_actions)
     alphas = np.atleast_1d(np.asarray(step_sizes, dtype=np.float64))
@@ -191,7 +191,7 @@ def gradient_ascent(
     mdp: TabularMDP, theta0: ArrayLike, *, step_size: float, n_iterations: int
 ) -> TrainingCurve:
     """Repeat :func:`soft_improvement_step`: exact policy-gradient ascent."""
-    mdp = _as_mdp(mdp)
+    mdp = check_mdp(mdp)
     theta = check_theta(theta0, "theta", mdp.n_states, mdp.n_actions).copy()
     alpha = _check_step_size(step_size)
     n_iterations = check_positive_int(n_iterations, "n_iterations")
@@ -222,7 +222,7 @@ def reinforce(
     ``theta <- theta + step_size * g``. On a discounted MDP the estimate is for the
     objective truncated at ``horizon`` (see :func:`pgtheory.reinforce_gradient`).
     """
-    mdp = _as_mdp(mdp)
+    mdp = check_mdp(mdp)
     theta = check_theta(theta0, "theta", mdp.n_states, mdp.n_actions).copy()
     rng = check_rng(rng)
     alpha = _check_step_size(step_size)

@@ -11,11 +11,12 @@ import dataclasses
 import numbers
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from pgtheory.validation import (
     as_float_array,
     check_distribution,
+    check_policy,
     check_positive_int,
     check_probability,
     check_real,
@@ -26,6 +27,9 @@ from pgtheory.validation import (
 __all__ = [
     "TabularMDP",
     "chain_mdp",
+    "check_mdp",
+    "check_mdp_policies",
+    "check_mdp_policy",
     "gridworld_mdp",
     "random_mdp",
     "tightrope_mdp",
@@ -312,7 +316,36 @@ def resolve_horizon(
     return check_positive_int(horizon, "horizon")
 
 
-def _as_mdp(mdp: object, name: str = "mdp") -> TabularMDP:
+def check_mdp(mdp: object, name: str = "mdp") -> TabularMDP:
+    """Raise unless ``mdp`` is a :class:`TabularMDP` (which validated its arrays); return it.
+
+    The message names the argument and what it got, e.g. ``"mdp must be a
+    pgtheory.TabularMDP, got dict"``.
+    """
     if not isinstance(mdp, TabularMDP):
         raise ValueError(f"{name} must be a pgtheory.TabularMDP, got {type(mdp).__name__}")
     return mdp
+
+
+def check_mdp_policy(
+    mdp: object, pi: ArrayLike, name: str = "pi"
+) -> tuple[TabularMDP, NDArray[np.float64]]:
+    """:func:`check_mdp`, then ``pi`` as a policy of shape (S, A) of that MDP.
+
+    Returns ``(mdp, pi)`` with ``pi`` as float64; raises as
+    :func:`pgtheory.validation.check_policy` (e.g. ``"pi must have shape (2, 2), got (2,
+    3)"``, ``"pi[1, :] sums to 0.5, expected 1 (atol=1e-08)"``).
+    """
+    mdp = check_mdp(mdp)
+    return mdp, check_policy(pi, name, mdp.n_states, mdp.n_actions)
+
+
+def check_mdp_policies(
+    mdp: object, pi: ArrayLike, pi_new: ArrayLike, new_name: str = "pi_new"
+) -> tuple[TabularMDP, NDArray[np.float64], NDArray[np.float64]]:
+    """:func:`check_mdp_policy` for an old policy ``pi`` and a new one (named ``new_name``).
+
+    Returns ``(mdp, pi, pi_new)``; the MDP is checked first, then ``pi``, then ``pi_new``.
+    """
+    mdp, pi = check_mdp_policy(mdp, pi)
+    return mdp, pi, check_policy(pi_new, new_name, mdp.n_states, mdp.n_actions)

@@ -43,10 +43,10 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from pgtheory.evaluation import _mdp_policy, _visitation, policy_gradient
-from pgtheory.mdp import TabularMDP, _as_mdp
+from pgtheory.evaluation import _visitation, policy_gradient
+from pgtheory.mdp import TabularMDP, check_mdp, check_mdp_policies
 from pgtheory.policies import kl_divergence, softmax_policy
-from pgtheory.validation import check_policy, check_real, check_theta
+from pgtheory.validation import check_real, check_theta
 
 __all__ = [
     "NaturalGradientStep",
@@ -130,7 +130,7 @@ def fisher_matrix(mdp: TabularMDP, theta: ArrayLike) -> NDArray[np.float64]:
     ndarray, shape (S*A, S*A)
         Symmetric positive semi-definite, block diagonal by state.
     """
-    mdp = _as_mdp(mdp)
+    mdp = check_mdp(mdp)
     pi = softmax_policy(check_theta(theta, "theta", mdp.n_states, mdp.n_actions))
     return _fisher(pi, _visitation(mdp, pi))
 
@@ -141,8 +141,7 @@ def average_kl(mdp: TabularMDP, pi: ArrayLike, pi_new: ArrayLike) -> float:
     ``d^pi`` is the normalized discounted visitation of the *old* policy ``pi``. Infinite
     when ``pi_new`` puts zero mass on an action that ``pi`` takes in a visited state.
     """
-    mdp, pi = _mdp_policy(mdp, pi)
-    pi_new = check_policy(pi_new, "pi_new", mdp.n_states, mdp.n_actions)
+    mdp, pi, pi_new = check_mdp_policies(mdp, pi, pi_new)
     d = _visitation(mdp, pi)
     kl = kl_divergence(pi, pi_new)
     visited = d > 0
@@ -201,7 +200,7 @@ def natural_gradient_step(
     alone would be 20,000 x 20,000 (3.2 GB) and its pseudo-inverse O((S A)^3)
     (``benchmarks/bench_core.py`` compares the two forms).
     """
-    mdp = _as_mdp(mdp)
+    mdp = check_mdp(mdp)
     theta = check_theta(theta, "theta", mdp.n_states, mdp.n_actions)
     delta = check_real(delta, "delta")
     if delta <= 0:

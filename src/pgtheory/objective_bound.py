@@ -40,10 +40,10 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from pgtheory.bounds import s7_bound
-from pgtheory.evaluation import ValueFunctions, _evaluate, _mdp_policy
+from pgtheory.evaluation import ValueFunctions, _evaluate
 from pgtheory.improvement import TIE_ATOL, greedy_policy
-from pgtheory.mdp import TabularMDP, _as_mdp, random_mdp
-from pgtheory.performance_difference import _occupancy, _policies, _time_indexed
+from pgtheory.mdp import TabularMDP, check_mdp, check_mdp_policies, check_mdp_policy, random_mdp
+from pgtheory.performance_difference import _occupancy, _time_indexed
 from pgtheory.validation import (
     as_float_array,
     check_distribution,
@@ -158,7 +158,7 @@ def slide_constant(mdp: TabularMDP) -> float:
     ----------
     Slide S9 ("``O(T r_max)`` or ``O(r_max / (1 - gamma))``").
     """
-    mdp = _as_mdp(mdp)
+    mdp = check_mdp(mdp)
     r_range = float(mdp.r.max() - mdp.r.min())
     if mdp.horizon is None:
         return r_range / (1.0 - mdp.gamma)
@@ -232,7 +232,7 @@ def improvement_lower_bound(
     Thm 1 and Appendix A; Achiam et al. (2017), Cor. 1.
     """
     form = _check_form(form, IMPROVEMENT_FORMS)
-    mdp, pi, pi_new = _policies(mdp, pi, pi_new)
+    mdp, pi, pi_new = check_mdp_policies(mdp, pi, pi_new)
     return _bounds(_OldPolicy.of(mdp, pi), pi_new, (form,))[form]
 
 
@@ -345,7 +345,7 @@ def surrogate_greedy_policy(mdp: TabularMDP, pi: ArrayLike) -> NDArray[np.float6
     ----------
     Slide S9; policy iteration's step: Howard (1960); Sutton & Barto (2018), Sec. 4.2.
     """
-    mdp, pi = _mdp_policy(mdp, pi)
+    mdp, pi = check_mdp_policy(mdp, pi)
     A = _time_indexed(mdp, _evaluate(mdp, pi).A)
     G = np.einsum("ts,tsa->sa", _occupancy(mdp, pi), A)
     K = np.einsum("t,tsa->sa", mdp.gamma ** np.arange(A.shape[0]), A)
@@ -382,7 +382,7 @@ def _check_steps(steps: ArrayLike) -> NDArray[np.float64]:
 def _mixture_run(
     mdp: TabularMDP, pi: ArrayLike, n_iterations: int, steps: NDArray, form: str
 ) -> UpdateRun:
-    mdp, pi = _mdp_policy(mdp, pi)
+    mdp, pi = check_mdp_policy(mdp, pi)
     n_iterations = check_positive_int(n_iterations, "n_iterations")
     policies, J, chosen, bounds = [pi], [], [], []
     for _ in range(n_iterations):
@@ -497,7 +497,7 @@ def bound_path(
     ValueError
         If a policy does not fit the MDP, a step lies outside [0, 1] or a form is unknown.
     """
-    mdp, pi = _mdp_policy(mdp, pi)
+    mdp, pi = check_mdp_policy(mdp, pi)
     target = check_policy(target, "target", mdp.n_states, mdp.n_actions)
     steps = _check_steps(steps)
     forms = tuple(_check_form(form, IMPROVEMENT_FORMS) for form in forms)

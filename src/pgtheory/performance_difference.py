@@ -22,11 +22,9 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from pgtheory.estimators import _check_trajectories
-from pgtheory.evaluation import _evaluate, _induced_chain, _mdp_policy, _state_marginals
-from pgtheory.mdp import TabularMDP
-from pgtheory.sampling import Trajectories
-from pgtheory.validation import check_policy
+from pgtheory.evaluation import _evaluate, _induced_chain, _state_marginals
+from pgtheory.mdp import TabularMDP, check_mdp_policies, check_mdp_policy
+from pgtheory.sampling import Trajectories, check_trajectories
 
 __all__ = [
     "PDL_PROOF_STEPS",
@@ -82,14 +80,6 @@ def _time_indexed(mdp: TabularMDP, x: NDArray) -> NDArray:
     return x[None] if mdp.horizon is None else x
 
 
-def _policies(
-    mdp: object, pi: ArrayLike, pi_new: ArrayLike
-) -> tuple[TabularMDP, NDArray[np.float64], NDArray[np.float64]]:
-    """Validate the MDP and the old and new policy (named ``pi`` and ``pi_new``)."""
-    mdp, pi = _mdp_policy(mdp, pi)
-    return mdp, pi, check_policy(pi_new, "pi_new", mdp.n_states, mdp.n_actions)
-
-
 def performance_difference(
     mdp: TabularMDP, pi: ArrayLike, pi_new: ArrayLike
 ) -> PerformanceDifference:
@@ -125,7 +115,7 @@ def performance_difference(
     ----------
     Slide S3; Kakade & Langford (2002), Lemma 6.1; Schulman et al. (2015), eq. (1).
     """
-    mdp, pi, pi_new = _policies(mdp, pi, pi_new)
+    mdp, pi, pi_new = check_mdp_policies(mdp, pi, pi_new)
     vf = _evaluate(mdp, pi)
     vf_new = _evaluate(mdp, pi_new)
     V0, V0_new = (vf.V, vf_new.V) if mdp.horizon is None else (vf.V[0], vf_new.V[0])
@@ -169,8 +159,8 @@ def advantage_sums(
     ----------
     Slide S3; Kakade & Langford (2002), Lemma 6.1.
     """
-    mdp, pi = _mdp_policy(mdp, pi)
-    states, actions, _ = _check_trajectories(mdp, trajectories)
+    mdp, pi = check_mdp_policy(mdp, pi)
+    states, actions, _ = check_trajectories(mdp, trajectories)
     T = states.shape[1]
     A = _evaluate(mdp, pi).A
     adv = A[states, actions] if mdp.horizon is None else A[np.arange(T), states, actions]
@@ -218,7 +208,7 @@ def pdl_proof_lines(mdp: TabularMDP, pi: ArrayLike, pi_new: ArrayLike) -> NDArra
     ----------
     Slide S4; Kakade & Langford (2002), Lemma 6.1 (proof).
     """
-    mdp, pi, pi_new = _policies(mdp, pi, pi_new)
+    mdp, pi, pi_new = check_mdp_policies(mdp, pi, pi_new)
     S, A = mdp.n_states, mdp.n_actions
     gamma = mdp.gamma
     vf = _evaluate(mdp, pi)

@@ -12,11 +12,10 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from pgtheory.mdp import TabularMDP, _as_mdp, resolve_horizon
+from pgtheory.mdp import TabularMDP, check_mdp_policy, resolve_horizon
 from pgtheory.validation import (
     as_float_array,
     check_indices,
-    check_policy,
     check_positive_int,
     check_real,
     check_rng,
@@ -25,6 +24,7 @@ from pgtheory.validation import (
 __all__ = [
     "CategoricalSampler",
     "Trajectories",
+    "check_trajectories",
     "discounted_returns",
     "empirical_marginals",
     "reward_to_go",
@@ -84,6 +84,51 @@ class CategoricalSampler:
         return np.minimum(idx, self._last[k])
 
 
+def check_trajectories(
+    mdp: TabularMDP, trajectories: object
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
+    """Validate sampled ``trajectories`` of ``mdp``; return ``(states, actions, rewards)``.
+
+    ``trajectories`` must be a :class:`Trajectories` whose ``states``, ``actions`` and
+    ``rewards`` share one shape (n, T) with ``n, T >= 1``, with states in ``[0, S)``,
+    actions in ``[0, A)``, finite rewards and, for a finite-horizon MDP, ``T`` equal to
+    its horizon. States and actions are returned as int64, rewards as float64.
+
+    Raises
+    ------
+    ValueError
+        Naming the field and the first offending entry, e.g. ``"trajectories.actions[1, 0]
+        is 3, expected an integer in [0, 3)"``, or ``"trajectories have 4 time steps,
+        expected the MDP's horizon 5"``.
+    """
+    if not isinstance(trajectories, Trajectories):
+        raise ValueError(
+            "trajectories must be a pgtheory.Trajectories (from sample_trajectories), "
+            f"got {type(trajectories).__name__}"
+        )
+    states = np.asarray(trajectories.states)
+    if states.ndim != 2 or states.shape[0] == 0 or states.shape[1] == 0:
+        raise ValueError(
+            f"trajectories.states must have shape (n, T) with n, T >= 1, got {states.shape}"
+        )
+    for name in ("actions", "rewards"):
+        shape = np.shape(getattr(trajectories, name))
+        if shape != states.shape:
+            raise ValueError(
+                f"trajectories.{name} must have shape {states.shape} like "
+                f"trajectories.states, got {shape}"
+            )
+    states = check_indices(states, "trajectories.states", mdp.n_states)
+    actions = check_indices(trajectories.actions, "trajectories.actions", mdp.n_actions)
+    rewards = as_float_array(trajectories.rewards, "trajectories.rewards")
+    if mdp.horizon is not None and states.shape[1] != mdp.horizon:
+        raise ValueError(
+            f"trajectories have {states.shape[1]} time steps, expected the MDP's "
+            f"horizon {mdp.horizon}"
+        )
+    return states, actions, rewards
+
+
 def sample_trajectories(
     mdp: TabularMDP,
     pi: ArrayLike,
@@ -115,8 +160,7 @@ def sample_trajectories(
     Trajectories
         Arrays of shape (n, T).
     """
-    mdp = _as_mdp(mdp)
-    pi = check_policy(pi, "pi", mdp.n_states, mdp.n_actions)
+    mdp, pi = check_mdp_policy(mdp, pi)
     n = check_positive_int(n, "n")
     rng = check_rng(rng)
     T = resolve_horizon(

@@ -19,10 +19,10 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from pgtheory.evaluation import _evaluate, _mdp_policy
+from pgtheory.evaluation import _evaluate
 from pgtheory.importance_sampling import action_ratios
-from pgtheory.mdp import TabularMDP, _as_mdp
-from pgtheory.performance_difference import _occupancy, _policies, _time_indexed
+from pgtheory.mdp import TabularMDP, check_mdp, check_mdp_policies, check_mdp_policy
+from pgtheory.performance_difference import _occupancy, _time_indexed
 from pgtheory.policies import softmax_policy
 from pgtheory.sampling import Trajectories
 from pgtheory.validation import as_float_array, check_theta
@@ -72,7 +72,7 @@ def surrogate_advantage(mdp: TabularMDP, pi: ArrayLike, pi_new: ArrayLike) -> fl
     ----------
     Slide S6; Schulman et al. (2015), eq. (3); Kakade & Langford (2002), Sec. 4.
     """
-    mdp, pi, pi_new = _policies(mdp, pi, pi_new)
+    mdp, pi, pi_new = check_mdp_policies(mdp, pi, pi_new)
     rho = _occupancy(mdp, pi)
     A = _time_indexed(mdp, _evaluate(mdp, pi).A)
     return float(np.einsum("ts,sa,tsa->", rho, pi_new, A))
@@ -110,7 +110,7 @@ def surrogate_advantage_samples(
     Slide S6; Schulman et al. (2015), eq. (14).
     """
     ratios = action_ratios(mdp, pi, pi_new, trajectories)
-    mdp, pi = _mdp_policy(mdp, pi)
+    mdp, pi = check_mdp_policy(mdp, pi)
     states, actions = trajectories.states, trajectories.actions
     T = ratios.shape[1]
     A = _evaluate(mdp, pi).A
@@ -154,7 +154,7 @@ def surrogate_gradient(
     ----------
     Slide S6; Schulman et al. (2015), eqs. (3)-(4).
     """
-    mdp = _as_mdp(mdp)
+    mdp = check_mdp(mdp)
     theta = check_theta(theta, "theta", mdp.n_states, mdp.n_actions)
     theta_new = check_theta(theta_new, "theta_new", mdp.n_states, mdp.n_actions)
     pi, pi_new = softmax_policy(theta), softmax_policy(theta_new)
@@ -209,7 +209,7 @@ def surrogate_path(
     ----------
     Slide S6; Schulman et al. (2015), Thm 1; Kakade & Langford (2002), Sec. 4.
     """
-    mdp = _as_mdp(mdp)
+    mdp = check_mdp(mdp)
     theta = check_theta(theta, "theta", mdp.n_states, mdp.n_actions)
     d = check_theta(direction, "direction", mdp.n_states, mdp.n_actions)
     steps = as_float_array(steps, "steps", ndim=1)
