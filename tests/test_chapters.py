@@ -494,3 +494,32 @@ def test_adding_a_chapter_is_one_manifest_entry(tmp_path: Path) -> None:
         c for c, ids in checks.items() if not any(mentions(i, extra.name) for i in ids)
     )
     assert without == [], f"per-chapter checks with no test for the added chapter: {without}"
+
+
+def test_the_sphinx_extension_numbers_chapters_by_the_manifest(tmp_path, monkeypatch) -> None:
+    """tools/pgtheory_sphinx.py renumbers a chapter to its manifest slide number, whatever
+    Sphinx counted and whatever the file is called: here S7's notebook as slide S12."""
+    from types import SimpleNamespace
+
+    import pgtheory_sphinx
+    from docutils import nodes
+
+    assert pgtheory_sphinx.chapter_numbers(ROOT) == {c.docname: c.number for c in CHAPTERS}
+    s7 = chapters.by_slide("S7", CHAPTERS)
+    path = write_manifest(tmp_path, {**BASE, "slide": "S12", "file": s7.file})
+    monkeypatch.setenv(chapters.ENV_VAR, str(path))
+    reference = nodes.reference(secnumber=(1, 2))
+    title = nodes.title(secnumber=(1,))
+    env = SimpleNamespace(
+        srcdir=ROOT,
+        toc_secnumbers={s7.docname: {"": (1,), "#a-section": (1, 2)}, "book/intro": {"": (2,)}},
+        tocs={s7.docname: nodes.bullet_list("", reference), "book/intro": nodes.bullet_list()},
+        titles={s7.docname: title, "book/intro": nodes.title(secnumber=(2,))},
+    )
+    assert pgtheory_sphinx.number_chapters_by_slide(env) == [s7.docname]
+    assert env.toc_secnumbers == {
+        s7.docname: {"": (12,), "#a-section": (12, 2)},
+        "book/intro": {"": (2,)},
+    }
+    assert reference["secnumber"] == (12, 2) and title["secnumber"] == (12,)
+    assert env.titles["book/intro"]["secnumber"] == (2,)
