@@ -137,7 +137,8 @@ def read_chapter(path: Path) -> tuple[nbformat.NotebookNode, bool]:
     """The notebook at ``path``, and whether its twin's cells replaced its own.
 
     The twin wins when it is newer than the notebook and differs from it (edited as text);
-    the notebook's outputs stay with the cells whose source did not change.
+    each of the notebook's cells keeps its id and outputs where jupytext matches it to a
+    twin cell (same source, else same place and type), stale until the next run.
     """
     nb = nbformat.read(path, as_version=4)
     twin = twin_path(path)
