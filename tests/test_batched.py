@@ -87,6 +87,37 @@ def test_value_iteration_reference():
     )
 
 
+def test_batch_occupancy_is_the_discounted_sum_of_marginals():
+    # rho[b] = sum_t gamma[b]^t p_t, summed forward; rows sum to 1 / (1 - gamma[b]).
+    rng = np.random.default_rng(6)
+    batch = pg.random_mdp_batch(3, 4, 2, rng=rng, gamma=(0.1, 0.7), branching=2)
+    pi = rng.dirichlet(np.ones(2), size=(3, 4))
+    p, rho = batch.p0.copy(), np.zeros((3, 4))
+    for t in range(200):
+        rho += batch.gamma[:, None] ** t * p
+        p = np.einsum("bs,bsa,bsat->bt", p, pi, batch.P)
+    np.testing.assert_allclose(pg.batch_occupancy(batch, pi), rho, rtol=0, atol=1e-13)
+    np.testing.assert_allclose(
+        pg.batch_occupancy(batch, pi).sum(axis=1), 1 / (1 - batch.gamma), rtol=1e-13
+    )
+    with pytest.raises(ValueError, match=full("batch must be a pgtheory.MDPBatch, got str")):
+        pg.batch_occupancy("batch", pi)
+
+
+def test_check_batch_policy():
+    batch = pg.random_mdp_batch(2, 3, 2, rng=np.random.default_rng(4))
+    assert pg.batched.check_batch(batch) is batch
+    pis = np.full((2, 3, 2), 0.5)
+    assert pg.batched.check_batch_policy(batch, pis) is pis  # a valid float64 batch: no copy
+    one = pg.batched.check_batch_policy(batch, [[1, 0], [0, 1], [0.5, 0.5]])
+    assert one.shape == (2, 3, 2) and one.dtype == np.float64
+    np.testing.assert_array_equal(one[1], [[1, 0], [0, 1], [0.5, 0.5]])
+    with pytest.raises(ValueError, match=full("pi_new must have shape (2, 3, 2), got (3, 3)")):
+        pg.batched.check_batch_policy(batch, np.full((3, 3), 1 / 3), "pi_new")
+    with pytest.raises(ValueError, match=full("batch must be a pgtheory.MDPBatch, got dict")):
+        pg.batched.check_batch({})
+
+
 def test_one_policy_broadcasts_to_the_batch():
     rng = np.random.default_rng(1)
     batch = pg.random_mdp_batch(3, 4, 2, rng=rng)

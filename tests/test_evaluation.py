@@ -219,6 +219,47 @@ def test_finite_horizon_visitation_is_weighted_marginals():
     )
 
 
+def test_occupancy_is_discounted_marginals_by_time():
+    # Finite horizon: rho[t] = gamma^t p_t, with p_t from the loop reference.
+    rng = np.random.default_rng(8)
+    mdp = pg.random_mdp(4, 3, rng=rng, gamma=0.8, horizon=6)
+    pi = pg.softmax_policy(rng.normal(size=(4, 3)))
+    rho = pg.occupancy(mdp, pi)
+    assert rho.shape == (6, 4)
+    np.testing.assert_allclose(
+        rho, 0.8 ** np.arange(6)[:, None] * _loop_marginals(mdp, pi, 6), rtol=0, atol=1e-14
+    )
+    # Discounted: one row, sum_t gamma^t p_t, summed forward until gamma^t < 1e-17.
+    disc = mdp.with_horizon(None)
+    T = int(np.ceil(np.log(1e-17) / np.log(0.8)))
+    series = (0.8 ** np.arange(T))[:, None] * _loop_marginals(disc, pi, T)
+    rho = pg.occupancy(disc, pi)
+    assert rho.shape == (1, 4)
+    np.testing.assert_allclose(rho[0], series.sum(axis=0), rtol=0, atol=1e-13)
+    np.testing.assert_allclose(rho.sum(), 1 / (1 - 0.8), rtol=1e-13)
+
+
+def test_time_indexed_adds_a_time_axis_to_stationary_values_only():
+    mdp = pg.tightrope_mdp(gamma=0.9)
+    A = np.arange(4.0).reshape(2, 2)
+    assert pg.time_indexed(mdp, A).shape == (1, 2, 2)
+    np.testing.assert_array_equal(pg.time_indexed(mdp, A)[0], A)
+    A_t = np.arange(12.0).reshape(3, 2, 2)
+    assert pg.time_indexed(mdp.with_horizon(3), A_t) is A_t
+    # The surrogate's sum over time and states, one expression for both cases:
+    pi, pi_eps = pg.tightrope_policies(0.3)
+    for m in (mdp, mdp.with_horizon(5)):
+        total = np.einsum(
+            "ts,sa,tsa->",
+            pg.occupancy(m, pi),
+            pi_eps,
+            pg.time_indexed(m, pg.evaluate(m, pi).A),
+        )
+        assert total == pytest.approx(pg.surrogate_advantage(m, pi, pi_eps), rel=1e-14)
+    with pytest.raises(ValueError, match=r"^mdp must be a pgtheory\.TabularMDP, got list$"):
+        pg.time_indexed([], A)
+
+
 # ------------------------------------------------------------- bad input
 
 
@@ -249,6 +290,8 @@ def test_finite_horizon_visitation_is_weighted_marginals():
         ),
         (lambda m: pg.policy_gradient(m, np.zeros(3)), r"theta must have 2 dimension\(s\)"),
         (lambda m: pg.induced_chain(m, np.eye(2)), r"pi must have shape \(3, 2\)"),
+        (lambda m: pg.occupancy(m, np.eye(2)), r"pi must have shape \(3, 2\), got \(2, 2\)$"),
+        (lambda m: pg.occupancy(None, np.eye(2)), "mdp must be a pgtheory.TabularMDP, got None"),
         (
             lambda m: pg.evaluate("mdp", np.ones((3, 2)) / 2),
             "mdp must be a pgtheory.TabularMDP, got str",

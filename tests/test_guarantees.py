@@ -317,6 +317,42 @@ def test_sweep_detects_violations_with_a_negative_tolerance():
     assert all(np.isnan(r).all() for r in sweep.ratios.values())
 
 
+@pytest.mark.parametrize("form", pg.TRPO_FORMS)
+def test_batch_trpo_bound_is_trpo_bound_of_each_pair(form):
+    rng = np.random.default_rng(11)
+    mdps = [pg.random_mdp(4, 3, rng=rng, gamma=g, branching=2) for g in (0.3, 0.8, 0.95)]
+    pi = rng.dirichlet(np.ones(3), size=(3, 4))
+    pi_new = 0.7 * pi + 0.3 * rng.dirichlet(np.ones(3), size=(3, 4))
+    parts = pg.batch_trpo_bound(pg.stack_mdps(mdps), pi, pi_new, form=form)
+    for b, mdp in enumerate(mdps):
+        one = pg.trpo_bound(mdp, pi[b], pi_new[b], form=form)
+        for name, got, want in zip(one._fields, parts, one, strict=True):
+            assert got.shape == (3,), name
+            assert got[b] == pytest.approx(want, rel=1e-12, abs=1e-12 * scale(mdp)), name
+    # One policy pair for all MDPs broadcasts; the default form is Theorem 1.
+    shared = pg.batch_trpo_bound(pg.stack_mdps(mdps), pi[0], pi_new[0])
+    for b, mdp in enumerate(mdps):
+        one = pg.trpo_bound(mdp, pi[0], pi_new[0])
+        assert shared.bound[b] == pytest.approx(one.bound, rel=1e-12, abs=1e-12 * scale(mdp))
+
+
+def test_batch_trpo_bound_errors():
+    batch = pg.random_mdp_batch(2, 2, 2, rng=np.random.default_rng(0))
+    pi = np.full((2, 2), 0.5)
+    with pytest.raises(
+        ValueError, match=full("form must be one of ('theorem1', 'eq44', 'kl'), got 'tv'")
+    ):
+        pg.batch_trpo_bound(batch, pi, pi, form="tv")
+    with pytest.raises(ValueError, match=full("batch must be a pgtheory.MDPBatch, got TabularMDP")):
+        pg.batch_trpo_bound(pg.tightrope_mdp(), pi, pi)
+    with pytest.raises(ValueError, match=full("pi must have shape (2, 2, 2), got (2, 3)")):
+        pg.batch_trpo_bound(batch, np.full((2, 3), 1 / 3), pi)
+    with pytest.raises(
+        ValueError, match=full("pi_new[0, 1, :] sums to 0.5, expected 1 (atol=1e-08)")
+    ):
+        pg.batch_trpo_bound(batch, pi, [[0.5, 0.5], [0.25, 0.25]])
+
+
 def test_sweep_is_seeded():
     a = pg.bound_tightness_sweep(50, rng=np.random.default_rng(4))
     b = pg.bound_tightness_sweep(50, rng=np.random.default_rng(4))

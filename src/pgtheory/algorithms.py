@@ -21,8 +21,8 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from pgtheory.batched import MDPBatch, _evaluate, _occupancy
-from pgtheory.guarantees import TRPO_FORMS, _base, _max_kl, _max_tv, _softmax, _trpo
+from pgtheory.batched import MDPBatch, batch_evaluate, batch_occupancy, batch_visitation
+from pgtheory.guarantees import TRPO_FORMS, _max_kl, _max_tv, _softmax, batch_trpo_bound
 from pgtheory.mdp import TabularMDP, check_mdp
 from pgtheory.natural_gradient import natural_gradient_step
 from pgtheory.sampling import sample_trajectories
@@ -103,11 +103,11 @@ def _run(mdp: TabularMDP, policies: list[NDArray], step_sizes: list[float]) -> A
     pols = np.array(policies)
     K = len(pols) - 1
     batch = _single(mdp, K + 1)
-    J = np.einsum("bs,bs->b", batch.p0, _evaluate(batch, pols).V)
+    J = np.einsum("bs,bs->b", batch.p0, batch_evaluate(batch, pols).V)
     steps = _single(mdp, K)
     pi, pi_new = pols[:-1], pols[1:]
-    parts = _trpo(_base(steps, pi, pi_new), pi, pi_new, "theorem1")
-    d = (1.0 - mdp.gamma) * _occupancy(steps, pi)
+    parts = batch_trpo_bound(steps, pi, pi_new, form="theorem1")
+    d = batch_visitation(steps, pi)
     return AlgorithmRun(
         J,
         np.array(step_sizes, dtype=float),
@@ -179,8 +179,8 @@ def conservative_policy_iteration(
     batch = _single(mdp)
     policies, alphas = [pi], []
     for _ in range(K):
-        A = _evaluate(batch, pi[None]).A[0]
-        d = (1.0 - gamma) * _occupancy(batch, pi[None])[0]
+        A = batch_evaluate(batch, pi[None]).A[0]
+        d = batch_visitation(batch, pi[None])[0]
         greedy = np.zeros_like(pi)
         greedy[np.arange(mdp.n_states), A.argmax(axis=1)] = 1.0
         mean_adv = A.max(axis=1)  # E_{a ~ pi'} A^pi(s, a) for the greedy pi'
@@ -348,8 +348,8 @@ def trpo(
     policies, sizes = [_softmax(theta)], []
     for _ in range(K):
         pi = policies[-1]
-        vf = _evaluate(batch, pi[None])
-        rho = _occupancy(batch, pi[None])[0]
+        vf = batch_evaluate(batch, pi[None])
+        rho = batch_occupancy(batch, pi[None])[0]
         d = (1.0 - mdp.gamma) * rho
         g = rho[:, None] * pi * vf.A[0]  # dJ/dtheta = dL/dtheta at theta
         x = _conjugate_gradient(d, pi, g, cg_iterations)
@@ -442,7 +442,7 @@ def ppo_clip(
     policies = [_softmax(theta)]
     for _ in range(K):
         pi = policies[-1]
-        A = _evaluate(batch, pi[None]).A[0]
+        A = batch_evaluate(batch, pi[None]).A[0]
         traj = sample_trajectories(mdp, pi, n, rng=rng, horizon=T)
         s, a = traj.states.ravel(), traj.actions.ravel()
         adv = A[s, a]
@@ -525,14 +525,14 @@ def maximize_bound(
     policies, sizes = [_softmax(theta)], []
     for _ in range(K):
         pi = policies[-1]
-        u = _evaluate(batch, pi[None]).A[0]  # centred already: sum_a pi(a|s) A(s, a) = 0
+        u = batch_evaluate(batch, pi[None]).A[0]  # centred already: sum_a pi(a|s) A(s, a) = 0
         top = np.abs(u).max()
         size = 0.0
         if top > 0.0:
             u = u / top
             new = _softmax(theta[None] + grid[:, None, None] * u[None])
             old = _tile(pi, grid.size)
-            bound = _trpo(_base(candidates, old, new), old, new, form).bound
+            bound = batch_trpo_bound(candidates, old, new, form=form).bound
             size = float(grid[int(np.argmax(bound))])
             theta = theta + size * u
         policies.append(_softmax(theta))

@@ -33,7 +33,10 @@ __all__ = [
     "MDPBatch",
     "batch_evaluate",
     "batch_expected_return",
+    "batch_occupancy",
     "batch_visitation",
+    "check_batch",
+    "check_batch_policy",
     "random_mdp_batch",
     "stack_mdps",
     "unstack_mdp",
@@ -157,7 +160,8 @@ class MDPBatch(_MDPBatchFields):
         return self.P.shape[2]
 
 
-def _check_batch(batch: object) -> MDPBatch:
+def check_batch(batch: object) -> MDPBatch:
+    """Raise unless ``batch`` is an :class:`MDPBatch` (which validated its arrays); return it."""
     if not isinstance(batch, MDPBatch):
         raise ValueError(f"batch must be a pgtheory.MDPBatch, got {type(batch).__name__}")
     return batch
@@ -203,7 +207,7 @@ def stack_mdps(mdps: Sequence[TabularMDP]) -> MDPBatch:
 
 def unstack_mdp(batch: MDPBatch, b: int) -> TabularMDP:
     """MDP number ``b`` of the batch as a :class:`pgtheory.TabularMDP` (discounted)."""
-    batch = _check_batch(batch)
+    batch = check_batch(batch)
     if isinstance(b, bool) or not isinstance(b, int | np.integer) or not 0 <= b < batch.n_mdps:
         raise ValueError(f"b must be an integer in [0, {batch.n_mdps}), got {b!r}")
     return TabularMDP(batch.P[b], batch.r[b], batch.p0[b], float(batch.gamma[b]))
@@ -274,8 +278,18 @@ def random_mdp_batch(
     return MDPBatch._checked(P, r, p0, gammas)
 
 
-def _batch_policy(batch: MDPBatch, pi: ArrayLike, name: str = "pi") -> NDArray[np.float64]:
-    """A policy for every MDP: shape (B, S, A), or (S, A) broadcast to the batch."""
+def check_batch_policy(batch: MDPBatch, pi: ArrayLike, name: str = "pi") -> NDArray[np.float64]:
+    """``pi`` as a policy for every MDP of ``batch``: shape (B, S, A), float64.
+
+    ``pi`` has shape (B, S, A), one policy per MDP, or (S, A), one for all (returned as a
+    read-only broadcast view); every row ``pi[b, s, :]`` must be a distribution.
+
+    Raises
+    ------
+    ValueError
+        If ``pi`` does not fit the batch or a row is not a distribution, naming the first
+        offending entry (as :func:`pgtheory.validation.check_distribution`).
+    """
     shape = (batch.n_mdps, batch.n_states, batch.n_actions)
     arr = np.asarray(pi, dtype=np.float64) if isinstance(pi, np.ndarray) else None
     if arr is not None and arr.shape == shape:
@@ -312,7 +326,6 @@ def _evaluate(batch: MDPBatch, pi: NDArray) -> ValueFunctions:
 
 
 def _occupancy(batch: MDPBatch, pi: NDArray) -> NDArray:
-    """Unnormalized ``rho[b, s] = sum_t gamma^t P(s_t = s)``, shape (B, S)."""
     P_pi, _ = _chain(batch, pi)
     system_T = np.swapaxes(_system(batch, P_pi), 1, 2)
     return np.linalg.solve(system_T, batch.p0[..., None])[..., 0]
@@ -341,15 +354,31 @@ def batch_evaluate(batch: MDPBatch, pi: ArrayLike) -> ValueFunctions:
     ValueError
         If ``pi`` does not fit the batch or a row is not a distribution.
     """
-    batch = _check_batch(batch)
-    return _evaluate(batch, _batch_policy(batch, pi))
+    batch = check_batch(batch)
+    return _evaluate(batch, check_batch_policy(batch, pi))
 
 
 def batch_expected_return(batch: MDPBatch, pi: ArrayLike) -> NDArray[np.float64]:
     """``J[b] = p0[b] . V[b]``, shape (B,): :func:`pgtheory.expected_return` of each MDP."""
-    batch = _check_batch(batch)
-    V = _evaluate(batch, _batch_policy(batch, pi)).V
+    batch = check_batch(batch)
+    V = _evaluate(batch, check_batch_policy(batch, pi)).V
     return np.einsum("bs,bs->b", batch.p0, V)
+
+
+def batch_occupancy(batch: MDPBatch, pi: ArrayLike) -> NDArray[np.float64]:
+    """Unnormalized discounted occupancy ``rho[b, s] = sum_t gamma[b]^t P(s_t = s)``, (B, S).
+
+    ``rho[b] = solve((I - gamma[b] P_pi[b])^T, p0[b])`` for all ``b`` in one batched solve:
+    :func:`pgtheory.occupancy` of each MDP (its single row), TRPO's ``rho_pi``
+    (Schulman et al. 2015, eq. 2). Row ``b`` sums to ``1 / (1 - gamma[b])``.
+
+    Raises
+    ------
+    ValueError
+        As :func:`batch_evaluate`.
+    """
+    batch = check_batch(batch)
+    return _occupancy(batch, check_batch_policy(batch, pi))
 
 
 def batch_visitation(batch: MDPBatch, pi: ArrayLike) -> NDArray[np.float64]:
@@ -358,6 +387,5 @@ def batch_visitation(batch: MDPBatch, pi: ArrayLike) -> NDArray[np.float64]:
     ``d[b] = (1 - gamma[b]) solve((I - gamma[b] P_pi[b])^T, p0[b])``:
     :func:`pgtheory.discounted_visitation` of each MDP.
     """
-    batch = _check_batch(batch)
-    rho = _occupancy(batch, _batch_policy(batch, pi))
+    rho = batch_occupancy(batch, pi)
     return (1.0 - batch.gamma)[:, None] * rho

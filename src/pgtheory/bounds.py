@@ -48,7 +48,7 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from pgtheory.evaluation import _state_marginals, _visitation
+from pgtheory.evaluation import discounted_visitation, state_marginals
 from pgtheory.mdp import TabularMDP, check_mdp, check_mdp_policies, resolve_horizon
 from pgtheory.validation import (
     PROB_ATOL,
@@ -280,8 +280,8 @@ def marginal_l1_distance(
     """
     mdp, pi, pi2 = check_mdp_policies(mdp, pi, pi2, "pi2")
     T = resolve_horizon(mdp, horizon)
-    p = _state_marginals(mdp, pi, T)
-    p2 = _state_marginals(mdp, pi2, T)
+    p = state_marginals(mdp, pi, T)
+    p2 = state_marginals(mdp, pi2, T)
     return np.abs(p2 - p).sum(axis=1)
 
 
@@ -446,8 +446,8 @@ def mixture_check(
     chain = _no_mistake(mdp, acts, pi2, T)
     pi_onehot = np.zeros_like(pi2)
     pi_onehot[np.arange(acts.size), acts] = 1.0
-    p = _state_marginals(mdp, pi_onehot, T)
-    p2 = _state_marginals(mdp, pi2, T)
+    p = state_marginals(mdp, pi_onehot, T)
+    p2 = state_marginals(mdp, pi2, T)
     t = np.arange(T)
     weight = _no_mistake_weight(eps, t)
     positive = chain.mass > 0
@@ -634,4 +634,4 @@ def cpo_visitation_bound(mdp: TabularMDP, pi: ArrayLike, pi_new: ArrayLike) -> f
     pi = check_policy(pi, "pi", mdp.n_states, mdp.n_actions)
     pi_new = check_policy(pi_new, "pi_new", mdp.n_states, mdp.n_actions)
     tv = 0.5 * np.abs(pi_new - pi).sum(axis=1)
-    return float(2.0 * mdp.gamma / (1.0 - mdp.gamma) * (_visitation(mdp, pi) @ tv))
+    return float(2.0 * mdp.gamma / (1.0 - mdp.gamma) * (discounted_visitation(mdp, pi) @ tv))

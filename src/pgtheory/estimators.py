@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from pgtheory.evaluation import _evaluate
+from pgtheory.evaluation import evaluate
 from pgtheory.mdp import TabularMDP, check_mdp
 from pgtheory.policies import softmax_policy
 from pgtheory.sampling import Trajectories, check_trajectories, reward_to_go
@@ -46,7 +46,7 @@ def _weights(
         return np.repeat(rewards @ discount, T).reshape(n, T)
     weights = discount * reward_to_go(rewards, mdp.gamma)
     if estimator == "value_baseline":
-        V = _evaluate(mdp, softmax_policy(theta)).V  # (S,) or (T, S)
+        V = evaluate(mdp, softmax_policy(theta)).V  # (S,) or (T, S)
         baseline = V[states] if mdp.horizon is None else V[np.arange(T), states]
         weights = weights - discount * baseline
     return weights

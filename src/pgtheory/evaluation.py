@@ -26,8 +26,10 @@ __all__ = [
     "evaluate",
     "expected_return",
     "induced_chain",
+    "occupancy",
     "policy_gradient",
     "state_marginals",
+    "time_indexed",
 ]
 
 
@@ -147,12 +149,70 @@ def state_marginals(
     return _state_marginals(mdp, pi, resolve_horizon(mdp, horizon))
 
 
-def _visitation(mdp: TabularMDP, pi: NDArray) -> NDArray[np.float64]:
+def _occupancy(mdp: TabularMDP, pi: NDArray) -> NDArray[np.float64]:
     if mdp.horizon is None:
         P_pi, _ = _induced_chain(mdp, pi)
-        return (1.0 - mdp.gamma) * np.linalg.solve(
-            np.eye(mdp.n_states) - mdp.gamma * P_pi.T, mdp.p0
-        )
+        return np.linalg.solve(np.eye(mdp.n_states) - mdp.gamma * P_pi.T, mdp.p0)[None, :]
+    p = _state_marginals(mdp, pi, mdp.horizon)
+    return (mdp.gamma ** np.arange(mdp.horizon))[:, None] * p
+
+
+def occupancy(mdp: TabularMDP, pi: ArrayLike) -> NDArray[np.float64]:
+    """Discounted state occupancy ``rho[t, s] = gamma^t P(s_t = s)`` under ``pi``, by time.
+
+    Finite horizon T: shape (T, S), row ``t`` is ``gamma^t`` times the law of ``s_t``
+    (:func:`state_marginals`). Discounted (``horizon=None``): shape (1, S), one row holding
+    the sum over all ``t >= 0``,
+    ``rho(s) = sum_t gamma^t P(s_t = s) = solve((I - gamma P_pi)^T, p0)``,
+    TRPO's unnormalized ``rho_pi`` (:func:`discounted_visitation` divided by ``1 - gamma``).
+
+    The leading axis pairs with :func:`time_indexed` values, so that one expression serves
+    both cases, e.g. ``sum_t gamma^t E_{s ~ p_t, a ~ pi_new}[A_t(s, a)]`` is
+    ``np.einsum("ts,sa,tsa->", occupancy(mdp, pi), pi_new, time_indexed(mdp, A))``.
+
+    Parameters
+    ----------
+    mdp : TabularMDP
+    pi : array_like, shape (S, A)
+
+    Returns
+    -------
+    ndarray, shape (T, S), or (1, S) for a discounted MDP
+        Non-negative; row ``t`` sums to ``gamma^t`` (discounted: the row sums to
+        ``1 / (1 - gamma)``).
+
+    Raises
+    ------
+    ValueError
+        If ``mdp`` is not a :class:`pgtheory.TabularMDP` or ``pi`` is not a policy of it.
+
+    References
+    ----------
+    Schulman et al. (2015), eq. (2); Kakade & Langford (2002), Sec. 2.
+    """
+    mdp, pi = check_mdp_policy(mdp, pi)
+    return _occupancy(mdp, pi)
+
+
+def time_indexed(mdp: TabularMDP, x: NDArray) -> NDArray:
+    """``x`` with a leading time axis: ``x[None]`` for a discounted MDP, ``x`` otherwise.
+
+    A discounted MDP's values are stationary (``V[s]``, ``A[s, a]``), a finite horizon's are
+    time-indexed already (``V[t, s]``, ``A[t, s, a]``, as :func:`evaluate` returns them):
+    this gives both a time axis, to pair with the rows of :func:`occupancy`.
+
+    Raises
+    ------
+    ValueError
+        If ``mdp`` is not a :class:`pgtheory.TabularMDP`.
+    """
+    mdp = check_mdp(mdp)
+    return x[None] if mdp.horizon is None else x
+
+
+def _visitation(mdp: TabularMDP, pi: NDArray) -> NDArray[np.float64]:
+    if mdp.horizon is None:
+        return (1.0 - mdp.gamma) * _occupancy(mdp, pi)[0]
     weights = mdp.gamma ** np.arange(mdp.horizon)
     p = _state_marginals(mdp, pi, mdp.horizon)
     return weights @ p / weights.sum()

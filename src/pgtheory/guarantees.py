@@ -23,7 +23,14 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from pgtheory.batched import MDPBatch, _evaluate, _occupancy, random_mdp_batch
+from pgtheory.batched import (
+    MDPBatch,
+    batch_evaluate,
+    batch_visitation,
+    check_batch,
+    check_batch_policy,
+    random_mdp_batch,
+)
 from pgtheory.mdp import TabularMDP, check_mdp_policy
 from pgtheory.validation import (
     as_float_array,
@@ -40,6 +47,7 @@ __all__ = [
     "BoundParts",
     "GuaranteePath",
     "TightnessSweep",
+    "batch_trpo_bound",
     "bound_tightness_sweep",
     "cpi_bound",
     "cpo_bound",
@@ -84,10 +92,10 @@ class _Base(NamedTuple):
 
 
 def _base(batch: MDPBatch, pi: NDArray, pi_new: NDArray) -> _Base:
-    vf = _evaluate(batch, pi)
-    V_new = _evaluate(batch, pi_new).V
+    vf = batch_evaluate(batch, pi)
+    V_new = batch_evaluate(batch, pi_new).V
     improvement = np.einsum("bs,bs->b", batch.p0, V_new - vf.V)
-    d = (1.0 - batch.gamma)[:, None] * _occupancy(batch, pi)
+    d = batch_visitation(batch, pi)
     return _Base(vf.A, d, improvement, batch.gamma)
 
 
@@ -228,6 +236,46 @@ def trpo_bound(
         raise ValueError(f"form must be one of {TRPO_FORMS}, got {form!r}")
     batch, pi, pi_new = _one(mdp, pi, pi_new, "pi_new")
     return _scalars(_trpo(_base(batch, pi, pi_new), pi, pi_new, form))
+
+
+def batch_trpo_bound(
+    batch: MDPBatch, pi: ArrayLike, pi_new: ArrayLike, *, form: str = "theorem1"
+) -> BoundParts:
+    """:func:`trpo_bound` for ``B`` policy pairs at once, pair ``b`` on MDP ``b`` of ``batch``.
+
+    The same formulas, computed with the batched evaluation of :mod:`pgtheory.batched`: every
+    field of the result is an array of shape (B,), entry ``b`` equal to
+    ``trpo_bound(unstack_mdp(batch, b), pi[b], pi_new[b], form=form)`` (up to rounding).
+
+    Parameters
+    ----------
+    batch : MDPBatch
+    pi, pi_new : array_like, shape (B, S, A) or (S, A)
+        The old and the new policies (one pair per MDP, or one policy for all).
+    form : {"theorem1", "eq44", "kl"}
+        Keyword-only.
+
+    Returns
+    -------
+    BoundParts
+        Arrays of shape (B,).
+
+    Raises
+    ------
+    ValueError
+        If ``form`` is not one of :data:`TRPO_FORMS`, ``batch`` is not an
+        :class:`pgtheory.MDPBatch`, or a policy does not fit it.
+
+    References
+    ----------
+    Schulman et al. (2015), Theorem 1 and Appendix A (eq. 44).
+    """
+    if form not in TRPO_FORMS:
+        raise ValueError(f"form must be one of {TRPO_FORMS}, got {form!r}")
+    batch = check_batch(batch)
+    pi = check_batch_policy(batch, pi)
+    pi_new = check_batch_policy(batch, pi_new, "pi_new")
+    return _trpo(_base(batch, pi, pi_new), pi, pi_new, form)
 
 
 def cpo_bound(mdp: TabularMDP, pi: ArrayLike, pi_new: ArrayLike) -> BoundParts:

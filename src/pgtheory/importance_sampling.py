@@ -25,7 +25,7 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from pgtheory.evaluation import _evaluate, _state_marginals
+from pgtheory.evaluation import evaluate, state_marginals
 from pgtheory.mdp import TabularMDP, check_mdp_policies, resolve_horizon
 from pgtheory.sampling import Trajectories, check_trajectories
 from pgtheory.validation import (
@@ -342,8 +342,8 @@ def per_step_terms(
             f"horizon must be None or the MDP's horizon {mdp.horizon} for a finite-horizon "
             f"MDP, got {T}"
         )
-    p_new = _state_marginals(mdp, pi_new, T)
-    A = _evaluate(mdp, pi).A
+    p_new = state_marginals(mdp, pi_new, T)
+    A = evaluate(mdp, pi).A
     A = np.broadcast_to(A, (T, *A.shape)) if mdp.horizon is None else A[:T]
     discount = mdp.gamma ** np.arange(T)
     on_policy = discount * np.einsum("ts,sa,tsa->t", p_new, pi_new, A)

@@ -21,7 +21,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from pgtheory.estimators import reinforce_gradient
-from pgtheory.evaluation import _evaluate, expected_return, policy_gradient
+from pgtheory.evaluation import evaluate, expected_return, policy_gradient
 from pgtheory.mdp import TabularMDP, check_mdp
 from pgtheory.policies import softmax_policy
 from pgtheory.sampling import sample_trajectories
@@ -107,7 +107,7 @@ def policy_iteration_path(mdp: TabularMDP, *, max_iterations: int = 1000) -> Pol
     pi = np.full((S, A), 1.0 / A)
     policies, J = [pi], [expected_return(mdp, pi)]
     for _ in range(max_iterations):
-        new = greedy_policy(_evaluate(mdp, pi).Q, pi if len(policies) > 1 else None)
+        new = greedy_policy(evaluate(mdp, pi).Q, pi if len(policies) > 1 else None)
         if np.array_equal(new, pi):
             return PolicyIterationPath(np.array(policies), np.array(J))
         pi = new
@@ -134,7 +134,7 @@ def policy_iteration(
     """
     path = policy_iteration_path(mdp, max_iterations=max_iterations)
     pi = path.policies[-1]
-    return pi, _evaluate(mdp, pi).V, len(path.J) - 1
+    return pi, evaluate(mdp, pi).V, len(path.J) - 1
 
 
 def _check_step_size(step_size: object) -> float:

@@ -43,7 +43,7 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from pgtheory.evaluation import _visitation, policy_gradient
+from pgtheory.evaluation import discounted_visitation, policy_gradient
 from pgtheory.mdp import TabularMDP, check_mdp, check_mdp_policies
 from pgtheory.policies import kl_divergence, softmax_policy
 from pgtheory.validation import check_real, check_theta
@@ -132,7 +132,7 @@ def fisher_matrix(mdp: TabularMDP, theta: ArrayLike) -> NDArray[np.float64]:
     """
     mdp = check_mdp(mdp)
     pi = softmax_policy(check_theta(theta, "theta", mdp.n_states, mdp.n_actions))
-    return _fisher(pi, _visitation(mdp, pi))
+    return _fisher(pi, discounted_visitation(mdp, pi))
 
 
 def average_kl(mdp: TabularMDP, pi: ArrayLike, pi_new: ArrayLike) -> float:
@@ -142,7 +142,7 @@ def average_kl(mdp: TabularMDP, pi: ArrayLike, pi_new: ArrayLike) -> float:
     when ``pi_new`` puts zero mass on an action that ``pi`` takes in a visited state.
     """
     mdp, pi, pi_new = check_mdp_policies(mdp, pi, pi_new)
-    d = _visitation(mdp, pi)
+    d = discounted_visitation(mdp, pi)
     kl = kl_divergence(pi, pi_new)
     visited = d > 0
     return float(d[visited] @ kl[visited])
@@ -208,7 +208,7 @@ def natural_gradient_step(
     if form not in STEP_FORMS:
         raise ValueError(f"form must be one of {STEP_FORMS}, got {form!r}")
     pi = softmax_policy(theta)
-    blocks = _fisher_blocks(pi, _visitation(mdp, pi))
+    blocks = _fisher_blocks(pi, discounted_visitation(mdp, pi))
     g = policy_gradient(mdp, theta)
     direction = _pinv_solve(blocks, g)
     gFinv_g = float(np.sum(g * direction))

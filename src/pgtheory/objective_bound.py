@@ -40,10 +40,9 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from pgtheory.bounds import s7_bound
-from pgtheory.evaluation import ValueFunctions, _evaluate
+from pgtheory.evaluation import ValueFunctions, evaluate, occupancy, time_indexed
 from pgtheory.improvement import TIE_ATOL, greedy_policy
 from pgtheory.mdp import TabularMDP, check_mdp, check_mdp_policies, check_mdp_policy, random_mdp
-from pgtheory.performance_difference import _occupancy, _time_indexed
 from pgtheory.validation import (
     as_float_array,
     check_distribution,
@@ -247,9 +246,9 @@ class _OldPolicy(NamedTuple):
 
     @classmethod
     def of(cls, mdp: TabularMDP, pi: NDArray) -> _OldPolicy:
-        vf = _evaluate(mdp, pi)
-        A = _time_indexed(mdp, vf.A)
-        return cls(mdp, pi, A, _occupancy(mdp, pi), _start_value(mdp, vf))
+        vf = evaluate(mdp, pi)
+        A = time_indexed(mdp, vf.A)
+        return cls(mdp, pi, A, occupancy(mdp, pi), _start_value(mdp, vf))
 
 
 def _start_value(mdp: TabularMDP, vf: ValueFunctions) -> float:
@@ -270,7 +269,7 @@ def _bounds(
     f = np.einsum("sa,tsa->ts", pi_new, A)
     surrogate = float(np.einsum("ts,ts->", old.occupancy, f))
     eps = float(0.5 * np.abs(pi_new - old.pi).sum(axis=1).max())
-    gap = _start_value(mdp, _evaluate(mdp, pi_new)) - old.J if with_gap else np.nan
+    gap = _start_value(mdp, evaluate(mdp, pi_new)) - old.J if with_gap else np.nan
     gamma = mdp.gamma
     if mdp.horizon is None:
         weights = np.array([_discounted_weight(gamma, eps)])
@@ -346,8 +345,8 @@ def surrogate_greedy_policy(mdp: TabularMDP, pi: ArrayLike) -> NDArray[np.float6
     Slide S9; policy iteration's step: Howard (1960); Sutton & Barto (2018), Sec. 4.2.
     """
     mdp, pi = check_mdp_policy(mdp, pi)
-    A = _time_indexed(mdp, _evaluate(mdp, pi).A)
-    G = np.einsum("ts,tsa->sa", _occupancy(mdp, pi), A)
+    A = time_indexed(mdp, evaluate(mdp, pi).A)
+    G = np.einsum("ts,tsa->sa", occupancy(mdp, pi), A)
     K = np.einsum("t,tsa->sa", mdp.gamma ** np.arange(A.shape[0]), A)
     maximizes_L = G >= G.max(axis=1, keepdims=True) - TIE_ATOL
     # An action that does not maximize L gets a key below every K[s, :] (by at least 1).
@@ -398,7 +397,7 @@ def _mixture_run(
         chosen.append(steps[k])
         bounds.append(candidates[k])
         policies.append(pi)
-    J0 = _start_value(mdp, _evaluate(mdp, policies[0]))
+    J0 = _start_value(mdp, evaluate(mdp, policies[0]))
     return UpdateRun(
         np.array(policies),
         J0 + np.concatenate([[0.0], np.cumsum(J)]),

@@ -22,7 +22,7 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from pgtheory.evaluation import _evaluate, _induced_chain, _state_marginals
+from pgtheory.evaluation import evaluate, occupancy, state_marginals, time_indexed
 from pgtheory.mdp import TabularMDP, check_mdp_policies, check_mdp_policy
 from pgtheory.sampling import Trajectories, check_trajectories
 
@@ -63,23 +63,6 @@ class PerformanceDifference(NamedTuple):
     rhs: float
 
 
-def _occupancy(mdp: TabularMDP, pi: NDArray) -> NDArray[np.float64]:
-    """``rho[t, s] = gamma^t P(s_t = s)`` under ``pi``: shape (T, S), or (1, S) discounted.
-
-    Discounted: the single row is ``sum_t gamma^t P(s_t = s) = solve((I - gamma P_pi)^T, p0)``.
-    """
-    if mdp.horizon is None:
-        P_pi, _ = _induced_chain(mdp, pi)
-        return np.linalg.solve(np.eye(mdp.n_states) - mdp.gamma * P_pi.T, mdp.p0)[None, :]
-    p = _state_marginals(mdp, pi, mdp.horizon)
-    return (mdp.gamma ** np.arange(mdp.horizon))[:, None] * p
-
-
-def _time_indexed(mdp: TabularMDP, x: NDArray) -> NDArray:
-    """Values with a leading time axis: (1, ...) for a discounted MDP, unchanged otherwise."""
-    return x[None] if mdp.horizon is None else x
-
-
 def performance_difference(
     mdp: TabularMDP, pi: ArrayLike, pi_new: ArrayLike
 ) -> PerformanceDifference:
@@ -116,12 +99,12 @@ def performance_difference(
     Slide S3; Kakade & Langford (2002), Lemma 6.1; Schulman et al. (2015), eq. (1).
     """
     mdp, pi, pi_new = check_mdp_policies(mdp, pi, pi_new)
-    vf = _evaluate(mdp, pi)
-    vf_new = _evaluate(mdp, pi_new)
+    vf = evaluate(mdp, pi)
+    vf_new = evaluate(mdp, pi_new)
     V0, V0_new = (vf.V, vf_new.V) if mdp.horizon is None else (vf.V[0], vf_new.V[0])
     lhs = float(mdp.p0 @ V0_new - mdp.p0 @ V0)
-    rho = _occupancy(mdp, pi_new)
-    A = _time_indexed(mdp, vf.A)
+    rho = occupancy(mdp, pi_new)
+    A = time_indexed(mdp, vf.A)
     rhs = float(np.einsum("ts,sa,tsa->", rho, pi_new, A))
     return PerformanceDifference(lhs, rhs)
 
@@ -162,7 +145,7 @@ def advantage_sums(
     mdp, pi = check_mdp_policy(mdp, pi)
     states, actions, _ = check_trajectories(mdp, trajectories)
     T = states.shape[1]
-    A = _evaluate(mdp, pi).A
+    A = evaluate(mdp, pi).A
     adv = A[states, actions] if mdp.horizon is None else A[np.arange(T), states, actions]
     return adv @ (mdp.gamma ** np.arange(T))
 
@@ -211,10 +194,10 @@ def pdl_proof_lines(mdp: TabularMDP, pi: ArrayLike, pi_new: ArrayLike) -> NDArra
     mdp, pi, pi_new = check_mdp_policies(mdp, pi, pi_new)
     S, A = mdp.n_states, mdp.n_actions
     gamma = mdp.gamma
-    vf = _evaluate(mdp, pi)
-    vf_new = _evaluate(mdp, pi_new)
-    rho = _occupancy(mdp, pi_new)  # (T, S) or (1, S)
-    V = _time_indexed(mdp, vf.V)  # V_t, (T, S) or (1, S)
+    vf = evaluate(mdp, pi)
+    vf_new = evaluate(mdp, pi_new)
+    rho = occupancy(mdp, pi_new)  # (T, S) or (1, S)
+    V = time_indexed(mdp, vf.V)  # V_t, (T, S) or (1, S)
     if mdp.horizon is None:
         V_next = V  # stationary: V_{t+1} = V
         rho_from_1 = rho - mdp.p0  # sum_{t >= 1} gamma^t P(s_t = s)
@@ -233,12 +216,12 @@ def pdl_proof_lines(mdp: TabularMDP, pi: ArrayLike, pi_new: ArrayLike) -> NDArra
         [
             J_new - float(mdp.p0 @ (vf.V if mdp.horizon is None else vf.V[0])),
             J_new - float(mdp.p0 @ V[0]),
-            J_new - float(_state_marginals(mdp, pi_new, 1)[0] @ V[0]),
+            J_new - float(state_marginals(mdp, pi_new, 1)[0] @ V[0]),
             J_new - (float(np.sum(rho * V)) - float(np.sum(rho_from_1 * V_from_1))),
             J_new + telescoped,
             float(np.sum(rho @ r_new)) + telescoped,
             float(np.einsum("ts,sa,tsa->", rho, pi_new, mdp.r[None] + td)),
-            float(np.einsum("ts,sa,tsa->", rho, pi_new, _time_indexed(mdp, vf.A))),
+            float(np.einsum("ts,sa,tsa->", rho, pi_new, time_indexed(mdp, vf.A))),
         ]
     )
     return lines

@@ -19,10 +19,9 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from pgtheory.evaluation import _evaluate
+from pgtheory.evaluation import evaluate, occupancy, time_indexed
 from pgtheory.importance_sampling import action_ratios
 from pgtheory.mdp import TabularMDP, check_mdp, check_mdp_policies, check_mdp_policy
-from pgtheory.performance_difference import _occupancy, _time_indexed
 from pgtheory.policies import softmax_policy
 from pgtheory.sampling import Trajectories
 from pgtheory.validation import as_float_array, check_theta
@@ -73,8 +72,8 @@ def surrogate_advantage(mdp: TabularMDP, pi: ArrayLike, pi_new: ArrayLike) -> fl
     Slide S6; Schulman et al. (2015), eq. (3); Kakade & Langford (2002), Sec. 4.
     """
     mdp, pi, pi_new = check_mdp_policies(mdp, pi, pi_new)
-    rho = _occupancy(mdp, pi)
-    A = _time_indexed(mdp, _evaluate(mdp, pi).A)
+    rho = occupancy(mdp, pi)
+    A = time_indexed(mdp, evaluate(mdp, pi).A)
     return float(np.einsum("ts,sa,tsa->", rho, pi_new, A))
 
 
@@ -113,7 +112,7 @@ def surrogate_advantage_samples(
     mdp, pi = check_mdp_policy(mdp, pi)
     states, actions = trajectories.states, trajectories.actions
     T = ratios.shape[1]
-    A = _evaluate(mdp, pi).A
+    A = evaluate(mdp, pi).A
     adv = A[states, actions] if mdp.horizon is None else A[np.arange(T), states, actions]
     return (ratios * adv) @ (mdp.gamma ** np.arange(T))
 
@@ -158,8 +157,8 @@ def surrogate_gradient(
     theta = check_theta(theta, "theta", mdp.n_states, mdp.n_actions)
     theta_new = check_theta(theta_new, "theta_new", mdp.n_states, mdp.n_actions)
     pi, pi_new = softmax_policy(theta), softmax_policy(theta_new)
-    rho = _occupancy(mdp, pi)
-    A = _time_indexed(mdp, _evaluate(mdp, pi).A)
+    rho = occupancy(mdp, pi)
+    A = time_indexed(mdp, evaluate(mdp, pi).A)
     centred = A - np.einsum("sa,tsa->ts", pi_new, A)[:, :, None]
     return pi_new * np.einsum("ts,tsa->sa", rho, centred)
 
@@ -214,17 +213,17 @@ def surrogate_path(
     d = check_theta(direction, "direction", mdp.n_states, mdp.n_actions)
     steps = as_float_array(steps, "steps", ndim=1)
     pi = softmax_policy(theta)
-    vf = _evaluate(mdp, pi)
+    vf = evaluate(mdp, pi)
     V0 = vf.V if mdp.horizon is None else vf.V[0]
     J = float(mdp.p0 @ V0)
-    rho = _occupancy(mdp, pi)
-    A = _time_indexed(mdp, vf.A)
+    rho = occupancy(mdp, pi)
+    A = time_indexed(mdp, vf.A)
     improvement = np.empty(steps.shape)
     surrogate = np.empty(steps.shape)
     max_tv = np.empty(steps.shape)
     for k, s in enumerate(steps):
         pi_new = softmax_policy(theta + s * d)
-        V_new = _evaluate(mdp, pi_new).V
+        V_new = evaluate(mdp, pi_new).V
         improvement[k] = float(mdp.p0 @ (V_new if mdp.horizon is None else V_new[0])) - J
         surrogate[k] = float(np.einsum("ts,sa,tsa->", rho, pi_new, A))
         max_tv[k] = 0.5 * np.abs(pi_new - pi).sum(axis=1).max()
