@@ -193,3 +193,115 @@ def test_epsilon_close_policy_default_is_state_independent():
 def test_bad_input_raises(call, message):
     with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
         call()
+
+
+# ------------------------------------------ the shared formulas, over the last axis
+
+
+def _tv_loop(p, q):
+    out = np.empty(p.shape[:-1])
+    for idx in np.ndindex(*p.shape[:-1]):
+        out[idx] = 0.5 * sum(abs(p[idx][x] - q[idx][x]) for x in range(p.shape[-1]))
+    return out
+
+
+def _kl_loop(p, q):
+    out = np.empty(p.shape[:-1])
+    for idx in np.ndindex(*p.shape[:-1]):
+        terms = [
+            0.0 if p[idx][x] == 0 else p[idx][x] * np.log(p[idx][x] / q[idx][x])
+            for x in range(p.shape[-1])
+        ]
+        out[idx] = sum(terms)
+    return out
+
+
+@pytest.mark.parametrize("shape", [(4,), (3, 4), (2, 3, 4), (2, 1, 3, 2)])
+def test_distances_over_the_last_axis_match_loops(shape):
+    rng = np.random.default_rng(len(shape))
+    p = rng.dirichlet(np.ones(shape[-1]), size=shape[:-1])
+    q = rng.dirichlet(np.ones(shape[-1]), size=shape[:-1])
+    tv, kl = pg.total_variation_rows(p, q), pg.kl_divergence_rows(p, q)
+    assert tv.shape == kl.shape == shape[:-1]
+    np.testing.assert_allclose(tv, _tv_loop(p, q), rtol=1e-14, atol=1e-15)
+    np.testing.assert_allclose(kl, _kl_loop(p, q), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(pg.total_variation_rows(q, p), tv, rtol=0, atol=0)
+    np.testing.assert_array_equal(pg.total_variation_rows(p, p), 0.0)
+    np.testing.assert_array_equal(pg.kl_divergence_rows(p, p), 0.0)
+
+
+def test_distances_closed_forms_zeros_and_inf():
+    # TV((1, 0), (0.25, 0.75)) = 0.75; KL((1, 0) || (0.25, 0.75)) = log 4; KL the other
+    # way is inf (the second outcome has mass 0.75 under p = (0.25, 0.75), 0 under q).
+    p, q = np.array([1.0, 0.0]), np.array([0.25, 0.75])
+    assert pg.total_variation_rows(p, q) == pytest.approx(0.75, abs=1e-15)
+    assert pg.kl_divergence_rows(p, q) == pytest.approx(np.log(4), rel=1e-15)
+    assert pg.kl_divergence_rows(q, p) == np.inf
+    # batched: the same pairs stacked, with a row of zeros-only differences
+    P = np.array([[p, q], [q, q]])
+    Q = np.array([[q, p], [q, q]])
+    np.testing.assert_allclose(pg.total_variation_rows(P, Q), [[0.75, 0.75], [0, 0]], atol=1e-15)
+    np.testing.assert_allclose(pg.kl_divergence_rows(P, Q), [[np.log(4), np.inf], [0, 0]])
+    # agree with the per-state policy versions
+    pi, pi2 = np.array([p, q, q]), np.array([q, p, q])
+    np.testing.assert_array_equal(pg.tv_distance(pi, pi2), pg.total_variation_rows(pi, pi2))
+    np.testing.assert_array_equal(pg.kl_divergence(pi, pi2), pg.kl_divergence_rows(pi, pi2))
+    assert pg.total_variation(p, q) == pg.total_variation_rows(p, q)
+
+
+@pytest.mark.parametrize("shape", [(3,), (2, 3), (2, 2, 3)])
+def test_softmax_over_the_last_axis(shape):
+    x = np.random.default_rng(3).normal(size=shape) * 10
+    out = pg.softmax(x)
+    expected = np.exp(x) / np.exp(x).sum(axis=-1, keepdims=True)
+    assert out.shape == shape
+    np.testing.assert_allclose(out, expected, rtol=1e-13)
+    if len(shape) == 2:
+        np.testing.assert_array_equal(pg.softmax_policy(x), out)
+    # large logits: no overflow; softmax is invariant to a shift of each row
+    np.testing.assert_allclose(pg.softmax(x + 1000.0), out, rtol=1e-12)
+    np.testing.assert_allclose(
+        pg.softmax(np.array([[1000.0, 0.0], [-1000.0, -999.0]])),
+        [[1.0, 0.0], [1 / (1 + np.e), np.e / (1 + np.e)]],
+        atol=1e-15,
+    )
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: pg.softmax(1.0), "x must have shape (..., A) with A >= 1, got ()"),
+        (
+            lambda: pg.softmax(np.zeros((2, 0))),
+            "x must have shape (..., A) with A >= 1, got (2, 0)",
+        ),
+        (lambda: pg.softmax([[0.0, np.inf]]), "x[0, 1] is inf, expected a finite number"),
+        (
+            lambda: pg.total_variation_rows(0.5, 0.5),
+            "p must have shape (..., n) with n >= 1, got ()",
+        ),
+        (
+            lambda: pg.kl_divergence_rows(np.zeros((3, 0)), np.zeros((3, 0))),
+            "p must have shape (..., n) with n >= 1, got (3, 0)",
+        ),
+        (
+            lambda: pg.total_variation_rows([0.5, 0.5], [[0.5, 0.5]]),
+            "q must have the shape of p, (2,), got (1, 2)",
+        ),
+        (
+            lambda: pg.kl_divergence_rows([[0.5, 0.5]], [[0.5, 0.6]]),
+            "q[0, :] sums to 1.1, expected 1 (atol=1e-08)",
+        ),
+        (
+            lambda: pg.total_variation_rows([[1.5, -0.5]], [[0.5, 0.5]]),
+            "p[0, 1] is -0.5, expected >= 0",
+        ),
+        (
+            lambda: pg.kl_divergence_rows([np.nan, 1.0], [0.5, 0.5]),
+            "p[0] is nan, expected a finite number",
+        ),
+    ],
+)
+def test_shared_formulas_bad_input(call, message):
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        call()

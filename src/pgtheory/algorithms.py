@@ -22,9 +22,10 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from pgtheory.batched import MDPBatch, batch_evaluate, batch_occupancy, batch_visitation
-from pgtheory.guarantees import TRPO_FORMS, _max_kl, _max_tv, _softmax, batch_trpo_bound
+from pgtheory.guarantees import TRPO_FORMS, batch_trpo_bound
 from pgtheory.mdp import TabularMDP, check_mdp
 from pgtheory.natural_gradient import natural_gradient_step
+from pgtheory.policies import kl_divergence_rows, softmax, total_variation_rows
 from pgtheory.sampling import sample_trajectories
 from pgtheory.validation import (
     as_float_array,
@@ -89,11 +90,7 @@ def _single(mdp: TabularMDP, n: int = 1) -> MDPBatch:
 
 def _mean_kl(d: NDArray, pi: NDArray, pi_new: NDArray) -> NDArray:
     """``sum_s d[b, s] KL(pi || pi_new)[b, s]`` over visited states, shape (B,)."""
-    pos = pi > 0
-    ratio = np.ones_like(pi)
-    with np.errstate(divide="ignore"):
-        ratio[pos] = pi[pos] / np.broadcast_to(pi_new, pi.shape)[pos]
-        kl = np.maximum(np.where(pos, pi * np.log(ratio), 0.0).sum(axis=-1), 0.0)
+    kl = kl_divergence_rows(pi, np.broadcast_to(pi_new, pi.shape))
     with np.errstate(invalid="ignore"):
         return np.where(d > 0, d * kl, 0.0).sum(axis=-1)
 
@@ -111,9 +108,9 @@ def _run(mdp: TabularMDP, policies: list[NDArray], step_sizes: list[float]) -> A
     return AlgorithmRun(
         J,
         np.array(step_sizes, dtype=float),
-        _max_tv(pi, pi_new),
+        total_variation_rows(pi_new, pi).max(axis=-1),
         _mean_kl(d, pi, pi_new),
-        _max_kl(pi, pi_new),
+        kl_divergence_rows(pi, pi_new).max(axis=-1),
         parts.surrogate,
         parts.bound,
         pols,
@@ -241,11 +238,11 @@ def natural_policy_gradient(
     theta = _theta(mdp, theta)
     K = _check_iterations(n_iterations)
     delta = _check_positive(delta, "delta")
-    policies, sizes = [_softmax(theta)], []
+    policies, sizes = [softmax(theta)], []
     for _ in range(K):
         step = natural_gradient_step(mdp, theta, delta)
         theta = theta + step.step
-        policies.append(_softmax(theta))
+        policies.append(softmax(theta))
         sizes.append(step.step_size)
     return _run(mdp, policies, sizes)
 
@@ -345,7 +342,7 @@ def trpo(
     max_backtracks = check_positive_int(max_backtracks, "max_backtracks")
     batch = _single(mdp)
     shrink = backtrack ** np.arange(max_backtracks + 1)
-    policies, sizes = [_softmax(theta)], []
+    policies, sizes = [softmax(theta)], []
     for _ in range(K):
         pi = policies[-1]
         vf = batch_evaluate(batch, pi[None])
@@ -357,14 +354,14 @@ def trpo(
         size = 0.0
         if xFx > 0.0:
             sizes_j = np.sqrt(2.0 * delta / xFx) * shrink
-            new = _softmax(theta[None] + sizes_j[:, None, None] * x[None])
+            new = softmax(theta[None] + sizes_j[:, None, None] * x[None])
             gain = np.einsum("s,bsa,sa->b", rho, new, vf.A[0])
             kl = _mean_kl(np.broadcast_to(d, (shrink.size, d.size)), _tile(pi, shrink.size), new)
             ok = np.flatnonzero((gain > 0.0) & (kl <= delta))
             if ok.size:
                 size = float(sizes_j[ok[0]])
         theta = theta + size * x
-        policies.append(_softmax(theta))
+        policies.append(softmax(theta))
         sizes.append(size)
     return _run(mdp, policies, sizes)
 
@@ -439,7 +436,7 @@ def ppo_clip(
     batch = _single(mdp)
     S = mdp.n_states
     weights = np.broadcast_to(mdp.gamma ** np.arange(T), (n, T)).ravel() / n
-    policies = [_softmax(theta)]
+    policies = [softmax(theta)]
     for _ in range(K):
         pi = policies[-1]
         A = batch_evaluate(batch, pi[None]).A[0]
@@ -449,7 +446,7 @@ def ppo_clip(
         old = pi[s, a]
         new_theta = theta.copy()
         for _ in range(epochs):
-            pi_new = _softmax(new_theta)
+            pi_new = softmax(new_theta)
             ratio = pi_new[s, a] / old
             active = ((adv > 0) & (ratio < 1.0 + clip)) | ((adv < 0) & (ratio > 1.0 - clip))
             coef = np.where(active, weights * adv * ratio, 0.0)
@@ -458,7 +455,7 @@ def ppo_clip(
             grad -= pi_new * np.bincount(s, weights=coef, minlength=S)[:, None]
             new_theta = new_theta + lr * grad
         theta = new_theta
-        policies.append(_softmax(theta))
+        policies.append(softmax(theta))
     return _run(mdp, policies, [lr] * K)
 
 
@@ -522,7 +519,7 @@ def maximize_bound(
     grid = np.concatenate([[0.0], grid])
     candidates = _single(mdp, grid.size)
     batch = _single(mdp)
-    policies, sizes = [_softmax(theta)], []
+    policies, sizes = [softmax(theta)], []
     for _ in range(K):
         pi = policies[-1]
         u = batch_evaluate(batch, pi[None]).A[0]  # centred already: sum_a pi(a|s) A(s, a) = 0
@@ -530,11 +527,11 @@ def maximize_bound(
         size = 0.0
         if top > 0.0:
             u = u / top
-            new = _softmax(theta[None] + grid[:, None, None] * u[None])
+            new = softmax(theta[None] + grid[:, None, None] * u[None])
             old = _tile(pi, grid.size)
             bound = batch_trpo_bound(candidates, old, new, form=form).bound
             size = float(grid[int(np.argmax(bound))])
             theta = theta + size * u
-        policies.append(_softmax(theta))
+        policies.append(softmax(theta))
         sizes.append(size)
     return _run(mdp, policies, sizes)

@@ -50,6 +50,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from pgtheory.evaluation import discounted_visitation, state_marginals
 from pgtheory.mdp import TabularMDP, check_mdp, check_mdp_policies, resolve_horizon
+from pgtheory.policies import total_variation_rows
 from pgtheory.validation import (
     PROB_ATOL,
     as_float_array,
@@ -496,7 +497,7 @@ def max_tv_distance(pi: ArrayLike, pi_new: ArrayLike) -> float:
     """
     pi = check_policy(pi, "pi")
     pi_new = check_policy(pi_new, "pi_new", *pi.shape)
-    return float(0.5 * np.abs(pi_new - pi).sum(axis=1).max())
+    return float(total_variation_rows(pi_new, pi).max())
 
 
 def state_distribution_bound(eps: float, t: ArrayLike) -> NDArray[np.float64]:
@@ -633,5 +634,5 @@ def cpo_visitation_bound(mdp: TabularMDP, pi: ArrayLike, pi_new: ArrayLike) -> f
         )
     pi = check_policy(pi, "pi", mdp.n_states, mdp.n_actions)
     pi_new = check_policy(pi_new, "pi_new", mdp.n_states, mdp.n_actions)
-    tv = 0.5 * np.abs(pi_new - pi).sum(axis=1)
+    tv = total_variation_rows(pi_new, pi)
     return float(2.0 * mdp.gamma / (1.0 - mdp.gamma) * (discounted_visitation(mdp, pi) @ tv))

@@ -20,6 +20,7 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
+from pgtheory.policies import softmax
 from pgtheory.validation import as_float_array, check_positive_int, check_real, check_rng
 
 __all__ = [
@@ -81,10 +82,7 @@ def policy_probabilities(params: NDArray, obs: NDArray) -> NDArray[np.float64]:
 def _probabilities(phi: NDArray, params: NDArray) -> NDArray[np.float64]:
     # Elementwise products, not a BLAS matmul: bit-identical results for any thread count,
     # which a chaotic system like CartPole needs for reproducible runs.
-    logits = (phi[:, :, None] * params[None]).sum(axis=1)
-    logits -= logits.max(axis=1, keepdims=True)
-    e = np.exp(logits)
-    return e / e.sum(axis=1, keepdims=True)
+    return softmax((phi[:, :, None] * params[None]).sum(axis=1))
 
 
 def _episodes(env, params: NDArray, rng: np.random.Generator):

@@ -31,6 +31,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from pgtheory.mdp import TabularMDP, check_mdp_policies, resolve_horizon
+from pgtheory.policies import total_variation_rows
 from pgtheory.sampling import CategoricalSampler
 from pgtheory.validation import (
     as_float_array,
@@ -88,7 +89,7 @@ def total_variation(p: ArrayLike, q: ArrayLike) -> float:
     Levin, Peres & Wilmer (2017), Sec. 4.1.
     """
     p, q = _two_distributions(p, q)
-    return float(0.5 * np.abs(p - q).sum())
+    return float(total_variation_rows(p, q))
 
 
 def _maximal_coupling(p: NDArray, q: NDArray) -> NDArray[np.float64]:

@@ -32,6 +32,7 @@ from pgtheory.batched import (
     random_mdp_batch,
 )
 from pgtheory.mdp import TabularMDP, check_mdp_policy
+from pgtheory.policies import kl_divergence_rows, softmax, total_variation_rows
 from pgtheory.validation import (
     as_float_array,
     check_policy,
@@ -110,17 +111,14 @@ def _surrogate(base: _Base, pi_new: NDArray) -> NDArray:
 
 
 def _max_tv(pi: NDArray, pi_new: NDArray) -> NDArray:
-    return 0.5 * np.abs(pi_new - pi).sum(axis=-1).max(axis=-1)
+    """``max_s TV(pi, pi_new)[b, s]``, shape (B,)."""
+    return total_variation_rows(pi_new, pi).max(axis=-1)
 
 
 def _max_kl(pi: NDArray, pi_new: NDArray) -> NDArray:
-    """``max_s KL(pi || pi_new)[s]`` (``inf`` where pi_new misses an action pi takes)."""
-    pos = pi > 0
-    ratio = np.ones_like(pi)
-    with np.errstate(divide="ignore"):
-        ratio[pos] = pi[pos] / pi_new[pos]
-        terms = np.where(pos, pi * np.log(ratio), 0.0)
-    return np.maximum(terms.sum(axis=-1), 0.0).max(axis=-1)
+    """``max_s KL(pi || pi_new)[b, s]``, shape (B,) (``inf`` where pi_new misses an action pi
+    takes)."""
+    return kl_divergence_rows(pi, pi_new).max(axis=-1)
 
 
 def _parts(
@@ -151,7 +149,7 @@ def _trpo(base: _Base, pi: NDArray, pi_new: NDArray, form: str) -> BoundParts:
 def _cpo(base: _Base, pi: NDArray, pi_new: NDArray) -> BoundParts:
     gamma = base.gamma
     eps = np.abs(_mean_advantage(pi_new, base.A)).max(axis=-1)
-    tv = 0.5 * np.abs(pi_new - pi).sum(axis=-1)
+    tv = total_variation_rows(pi_new, pi)
     distance = np.einsum("bs,bs->b", base.d, tv)  # E_{s ~ d^pi} TV[s]
     penalty = 2.0 * gamma * eps * distance / (1.0 - gamma) ** 2
     return _parts(base, _surrogate(base, pi_new), penalty, distance, eps)
@@ -485,9 +483,9 @@ def _sweep_group(
     if half:
         parts.append(random_mdp_batch(half, S, A, rng=rng, gamma=gamma, branching=2))
     batch = MDPBatch(*(np.concatenate(x) for x in zip(*parts, strict=True)))
-    pi = _softmax(rng.normal(size=(n, S, A)) * rng.uniform(0, 3, (n, 1, 1)))
+    pi = softmax(rng.normal(size=(n, S, A)) * rng.uniform(0, 3, (n, 1, 1)))
     sharp = np.exp(rng.uniform(np.log(0.1), np.log(10.0), (n, 1, 1)))
-    pi_prime = _softmax(rng.normal(size=(n, S, A)) * sharp)
+    pi_prime = softmax(rng.normal(size=(n, S, A)) * sharp)
     alpha = np.exp(rng.uniform(np.log(1e-3), 0.0, n))
     alpha[rng.random(n) < 0.25] = 1.0  # a generic pair: pi_new = pi_prime
     pi_new = (1.0 - alpha)[:, None, None] * pi + alpha[:, None, None] * pi_prime
@@ -503,12 +501,6 @@ def _sweep_group(
     out["_successors"] = (batch.P > 0).sum(axis=-1).max(axis=(1, 2))
     out["_scale"] = 1.0 + batch.r.max(axis=(1, 2)) / (1.0 - batch.gamma)
     return out
-
-
-def _softmax(theta: NDArray) -> NDArray[np.float64]:
-    """Row-wise softmax over the last axis (any leading shape)."""
-    z = np.exp(theta - theta.max(axis=-1, keepdims=True))
-    return z / z.sum(axis=-1, keepdims=True)
 
 
 def bound_tightness_sweep(

@@ -43,6 +43,7 @@ from pgtheory.bounds import s7_bound
 from pgtheory.evaluation import ValueFunctions, evaluate, occupancy, time_indexed
 from pgtheory.improvement import TIE_ATOL, greedy_policy
 from pgtheory.mdp import TabularMDP, check_mdp, check_mdp_policies, check_mdp_policy, random_mdp
+from pgtheory.policies import total_variation_rows
 from pgtheory.validation import (
     as_float_array,
     check_distribution,
@@ -268,7 +269,7 @@ def _bounds(
     mdp, A = old.mdp, old.A
     f = np.einsum("sa,tsa->ts", pi_new, A)
     surrogate = float(np.einsum("ts,ts->", old.occupancy, f))
-    eps = float(0.5 * np.abs(pi_new - old.pi).sum(axis=1).max())
+    eps = float(total_variation_rows(pi_new, old.pi).max())
     gap = _start_value(mdp, evaluate(mdp, pi_new)) - old.J if with_gap else np.nan
     gamma = mdp.gamma
     if mdp.horizon is None:

@@ -1,9 +1,13 @@
-"""Tabular policies ``pi[s, a]`` and distances between them.
+"""Tabular policies ``pi[s, a]``, the softmax, and distances between distributions.
 
 A policy is an array of shape (S, A) whose rows are distributions over actions.
 Distances are per state: ``tv_distance(pi, pi2)[s] = 1/2 sum_a |pi[s, a] - pi2[s, a]|``
 (total variation, half the L1 norm; slides S8-S9 write the L1 norm ``|.|``, which is
 twice this).
+
+This module is the one home of three formulas every other module uses: :func:`softmax`,
+:func:`total_variation_rows` and :func:`kl_divergence_rows`, each over the last axis of
+arrays of any shape (one policy, a batch of policies, or two single distributions).
 
 Tables (``theta``, ``pi``) must be 2-D with at least one state and one action and finite;
 otherwise a :class:`ValueError` names the argument and its shape, or the first
@@ -29,8 +33,11 @@ __all__ = [
     "deterministic_policy",
     "epsilon_close_policy",
     "kl_divergence",
+    "kl_divergence_rows",
     "mixture",
+    "softmax",
     "softmax_policy",
+    "total_variation_rows",
     "tv_distance",
     "uniform_policy",
 ]
@@ -49,6 +56,39 @@ def _policy(pi: ArrayLike, name: str) -> NDArray[np.float64]:
     arr = _table(pi, name)
     check_distribution(arr, name)
     return arr
+
+
+def softmax(x: ArrayLike) -> NDArray[np.float64]:
+    """Softmax over the last axis: ``out[..., a] = exp(x[..., a]) / sum_b exp(x[..., b])``.
+
+    Parameters
+    ----------
+    x : array_like, shape (..., A)
+        Finite logits, ``A >= 1``; any leading shape (one state, a table ``theta[s, a]``,
+        a batch ``theta[b, s, a]``).
+
+    Returns
+    -------
+    ndarray, same shape as ``x``
+        Rows that are distributions. Computed as ``exp(x - max) / sum exp(x - max)`` (the
+        max over the last axis), so large logits do not overflow.
+
+    Raises
+    ------
+    ValueError
+        If ``x`` has no axis or an empty last axis, or a non-finite entry (the message names
+        the first one).
+
+    References
+    ----------
+    Slide S1 (the tabular softmax policy); Sutton & Barto (2018), Sec. 13.1.
+    """
+    x = as_float_array(x, "x")
+    if x.ndim == 0 or x.shape[-1] == 0:
+        raise ValueError(f"x must have shape (..., A) with A >= 1, got {x.shape}")
+    z = x - x.max(axis=-1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=-1, keepdims=True)
 
 
 def softmax_policy(theta: ArrayLike) -> NDArray[np.float64]:
@@ -70,10 +110,7 @@ def softmax_policy(theta: ArrayLike) -> NDArray[np.float64]:
         If ``theta`` is not 2-D, has no state or no action, or has a non-finite entry
         (the message names the first one).
     """
-    theta = _table(theta, "theta")
-    z = theta - theta.max(axis=1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=1, keepdims=True)
+    return softmax(_table(theta, "theta"))
 
 
 def uniform_policy(n_states: int, n_actions: int) -> NDArray[np.float64]:
@@ -124,13 +161,97 @@ def _two_policies(pi: ArrayLike, pi2: ArrayLike) -> tuple[NDArray, NDArray]:
     return pi, pi2
 
 
+def _two_stacks(p: ArrayLike, q: ArrayLike) -> tuple[NDArray, NDArray]:
+    """``p`` and ``q`` as float arrays of one shape (..., n), n >= 1, rows distributions."""
+    p = as_float_array(p, "p")
+    q = as_float_array(q, "q")
+    if p.ndim == 0 or p.shape[-1] == 0:
+        raise ValueError(f"p must have shape (..., n) with n >= 1, got {p.shape}")
+    if q.shape != p.shape:
+        raise ValueError(f"q must have the shape of p, {p.shape}, got {q.shape}")
+    check_distribution(p, "p")
+    check_distribution(q, "q")
+    return p, q
+
+
+def total_variation_rows(p: ArrayLike, q: ArrayLike) -> NDArray[np.float64]:
+    """Total variation between rows: ``TV[...] = 1/2 sum_x |p[..., x] - q[..., x]|``.
+
+    The one definition of the total variation distance in :mod:`pgtheory`: per state for
+    two policies (:func:`tv_distance`), for two distributions
+    (:func:`pgtheory.total_variation`), per MDP and state for batches. Half the L1 distance
+    that slides S7-S9 write ``|p - q|``.
+
+    Parameters
+    ----------
+    p, q : array_like, shape (..., n)
+        Distributions along the last axis, ``n >= 1``, of one shape.
+
+    Returns
+    -------
+    ndarray, shape (...)
+        In [0, 1]; a 0-d array for two single distributions.
+
+    Raises
+    ------
+    ValueError
+        If the shapes differ, the last axis is missing or empty, or a row is not a
+        distribution (a negative or non-finite entry, or a sum off 1 by more than
+        :data:`pgtheory.validation.PROB_ATOL`); the message names the first offending entry.
+
+    References
+    ----------
+    Levin, Peres & Wilmer (2017), Sec. 4.1; Schulman et al. (2015), Sec. 3.
+    """
+    p, q = _two_stacks(p, q)
+    return 0.5 * np.abs(p - q).sum(axis=-1)
+
+
+def kl_divergence_rows(p: ArrayLike, q: ArrayLike) -> NDArray[np.float64]:
+    """KL divergence between rows: ``KL(p || q)[...] = sum_x p log(p / q)`` over the last axis.
+
+    ``KL(p || q)[i] = sum_x p[i, x] log(p[i, x] / q[i, x])`` for every leading index ``i``.
+    The one definition of the KL divergence in :mod:`pgtheory` (per state for two policies,
+    :func:`kl_divergence`; per MDP and state for batches). Terms with ``p = 0`` contribute
+    0; a row where ``q`` puts zero mass on an outcome of ``p`` has KL ``inf`` (never
+    NaN). Rounding can make a sum slightly negative; it is clipped at 0.
+
+    Parameters
+    ----------
+    p, q : array_like, shape (..., n)
+        Distributions along the last axis, ``n >= 1``, of one shape.
+
+    Returns
+    -------
+    ndarray, shape (...)
+        ``>= 0``, possibly ``inf``.
+
+    Raises
+    ------
+    ValueError
+        As :func:`total_variation_rows`.
+
+    References
+    ----------
+    Kullback & Leibler (1951); Schulman et al. (2015), Sec. 4 (``D_KL(pi_old || pi_new)``).
+    """
+    p, q = _two_stacks(p, q)
+    pos = p > 0
+    ratio = np.ones_like(p)
+    with np.errstate(divide="ignore"):
+        ratio[pos] = p[pos] / q[pos]
+        terms = np.where(pos, p * np.log(ratio), 0.0)
+    return np.maximum(terms.sum(axis=-1), 0.0)
+
+
 def tv_distance(pi: ArrayLike, pi2: ArrayLike) -> NDArray[np.float64]:
     """Per-state total variation ``TV[s] = 1/2 sum_a |pi[s, a] - pi2[s, a]|``, shape (S,).
 
-    Half the L1 distance the slides write as ``|pi' - pi|`` (slides S8-S9).
+    Half the L1 distance the slides write as ``|pi' - pi|`` (slides S8-S9):
+    :func:`total_variation_rows` of two policy tables.
     """
     pi, pi2 = _two_policies(pi, pi2)
-    return 0.5 * np.abs(pi - pi2).sum(axis=1)
+    return total_variation_rows(pi, pi2)
 
 
 def kl_divergence(pi: ArrayLike, pi2: ArrayLike) -> NDArray[np.float64]:
@@ -138,15 +259,11 @@ def kl_divergence(pi: ArrayLike, pi2: ArrayLike) -> NDArray[np.float64]:
 
     Terms with ``pi[s, a] = 0`` contribute 0; a state where ``pi2`` puts zero mass
     on an action that ``pi`` takes has KL ``inf`` (never NaN). This is the
-    direction used in TRPO's penalty ``max_s KL(pi_old || pi_new)``.
+    direction used in TRPO's penalty ``max_s KL(pi_old || pi_new)``:
+    :func:`kl_divergence_rows` of two policy tables.
     """
     pi, pi2 = _two_policies(pi, pi2)
-    pos = pi > 0
-    ratio = np.ones_like(pi)
-    with np.errstate(divide="ignore"):
-        ratio[pos] = pi[pos] / pi2[pos]
-        terms = np.where(pos, pi * np.log(ratio), 0.0)
-    return np.maximum(terms.sum(axis=1), 0.0)
+    return kl_divergence_rows(pi, pi2)
 
 
 def epsilon_close_policy(

@@ -22,7 +22,7 @@ from numpy.typing import ArrayLike, NDArray
 from pgtheory.evaluation import evaluate, occupancy, time_indexed
 from pgtheory.importance_sampling import action_ratios
 from pgtheory.mdp import TabularMDP, check_mdp, check_mdp_policies, check_mdp_policy
-from pgtheory.policies import softmax_policy
+from pgtheory.policies import softmax_policy, total_variation_rows
 from pgtheory.sampling import Trajectories
 from pgtheory.validation import as_float_array, check_theta
 
@@ -226,5 +226,5 @@ def surrogate_path(
         V_new = evaluate(mdp, pi_new).V
         improvement[k] = float(mdp.p0 @ (V_new if mdp.horizon is None else V_new[0])) - J
         surrogate[k] = float(np.einsum("ts,sa,tsa->", rho, pi_new, A))
-        max_tv[k] = 0.5 * np.abs(pi_new - pi).sum(axis=1).max()
+        max_tv[k] = total_variation_rows(pi_new, pi).max()
     return SurrogatePath(steps, improvement, surrogate, max_tv)
