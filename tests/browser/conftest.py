@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from browser_support import (
     ARTIFACTS,
+    LOAD_TIMEOUT_MS,
     OfflineGuard,
     find_chromium,
     is_loopback_url,
@@ -30,9 +31,7 @@ VIEWPORT = {"width": 1280, "height": 900}
 DESKTOP, PHONE = 1280, 400
 #: Colour schemes the reader's system may prefer; the theme follows it (its mode is "auto").
 SCHEMES = ("light", "dark")
-#: Generous timeouts (ms): the machine has 2 cores and may be busy with other tests.
-LOAD_TIMEOUT_MS = 60_000
-MATHJAX_TIMEOUT_MS = 60_000
+MATHJAX_TIMEOUT_MS = LOAD_TIMEOUT_MS
 
 SCREENSHOTS = ARTIFACTS / "screenshots"
 

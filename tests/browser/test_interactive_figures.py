@@ -20,7 +20,7 @@ import base64
 
 import chapters
 import pytest
-from browser_support import ARTIFACTS, OfflineGuard
+from browser_support import ARTIFACTS, LOAD_TIMEOUT_MS, OfflineGuard
 from image_compare import assert_same_image
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -66,7 +66,7 @@ def s7(book):
         ),
     )
     page.goto(book.base_url + S7_PAGE, wait_until="load")
-    page.wait_for_selector(f"{ROOT_SEL}[data-pgt-ready]", timeout=30_000)
+    page.wait_for_selector(f"{ROOT_SEL}[data-pgt-ready]", timeout=LOAD_TIMEOUT_MS)
     try:
         yield page, guard, errors
     finally:
@@ -247,7 +247,7 @@ def test_chapter_figure_controls_switch_to_the_library_frames(
     page.on("pageerror", lambda exc: errors.append(f"page error: {exc}"))
     try:
         page.goto(book.base_url + page_path, wait_until="load")
-        page.wait_for_selector(f"{ROOT_SEL}[data-pgt-ready]", timeout=30_000)
+        page.wait_for_selector(f"{ROOT_SEL}[data-pgt-ready]", timeout=LOAD_TIMEOUT_MS)
         assert page.locator(ROOT_SEL).count() == 1
         expected = widget.defaults()
         assert_shows(page, widget, expected)
