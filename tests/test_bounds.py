@@ -614,6 +614,46 @@ def test_visitation_bound_closed_form_equals_the_discounted_sum(eps, gamma):
     assert 0.0 <= bound < 2.0
 
 
+@pytest.mark.parametrize("gamma", [0.0, 0.5, 0.9, 0.99])
+@pytest.mark.parametrize("eps", [0.0, 1e-9, 0.05, 0.3, 1.0])
+def test_discounted_s7_bound_sum_is_the_series(eps, gamma):
+    # sum_t gamma^t 2 (1 - (1 - eps)^t), summed term by term up to 20,000 steps
+    # (gamma^20000 < 1e-87 at gamma = 0.99).
+    t = np.arange(20_000)
+    series = np.sum(gamma**t * 2 * (1 - (1 - eps) ** t))
+    total = pg.discounted_s7_bound_sum(eps, gamma)
+    assert total.shape == ()
+    assert float(total) == pytest.approx(series, rel=1e-9, abs=1e-12)
+    assert float(total) <= 2 * gamma * eps / (1 - gamma) ** 2 + TOL  # (1 - eps)^t >= 1 - eps t
+
+
+def test_discounted_s7_bound_sum_broadcasts_and_checks_its_arguments():
+    eps = np.array([[0.0, 0.1, 1.0]])
+    gamma = np.array([[0.5], [0.9]])
+    total = pg.discounted_s7_bound_sum(eps, gamma)
+    assert total.shape == (2, 3)
+    for i, g in enumerate(gamma[:, 0]):
+        for j, e in enumerate(eps[0]):
+            expected = 2 / (1 - g) - 2 / (1 - g * (1 - e))  # two geometric series
+            assert total[i, j] == pytest.approx(expected, rel=1e-13, abs=1e-15)
+    # A TV of rows that sum to 1 only up to PROB_ATOL may exceed 1 by that much.
+    assert pg.discounted_s7_bound_sum(1 + 1e-9, 0.5) == pytest.approx(2.0, rel=1e-8)
+    for args, message in [
+        ((-0.1, 0.5), "eps is -0.1, expected a number in [0, 1]"),
+        ((1.1, 0.5), "eps is 1.1, expected a number in [0, 1]"),
+        (([0.1, 2.0], 0.5), "eps[1] is 2.0, expected a number in [0, 1]"),
+        ((0.1, 1.0), "gamma is 1.0, expected a number in [0, 1)"),
+        ((0.1, [[0.5], [-0.5]]), "gamma[1, 0] is -0.5, expected a number in [0, 1)"),
+        ((np.nan, 0.5), "eps is nan, expected a finite number"),
+        ((0.1, "x"), "gamma must be a numeric array, got str"),
+    ]:
+        with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+            pg.discounted_s7_bound_sum(*args)
+    message = "eps and gamma must broadcast together, got shapes (2,) and (3,)"
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        pg.discounted_s7_bound_sum([0.1, 0.2], [0.5, 0.6, 0.7])
+
+
 def test_visitation_bound_finite_horizon_is_a_weighted_mean():
     eps, gamma, T = 0.2, 0.8, 5
     w = [gamma**k for k in range(T)]

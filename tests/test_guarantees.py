@@ -353,6 +353,47 @@ def test_batch_trpo_bound_errors():
         pg.batch_trpo_bound(batch, pi, [[0.5, 0.5], [0.25, 0.25]])
 
 
+def test_trpo_eq44_penalty_closed_form_and_its_two_users():
+    # 4 alpha^2 gamma eps / ((1 - gamma)(1 - gamma (1 - alpha))), TRPO's eq. (44).
+    for alpha, gamma, eps in [(0.0, 0.9, 3.0), (0.1, 0.9, 2.0), (0.5, 0.0, 1.0), (1.0, 0.5, 0.7)]:
+        expected = 4 * alpha**2 * gamma * eps / ((1 - gamma) * (1 - gamma * (1 - alpha)))
+        got = pg.trpo_eq44_penalty(alpha, gamma, eps)
+        assert got.shape == () and float(got) == pytest.approx(expected, rel=1e-14, abs=0)
+    alphas = np.array([0.0, 0.2, 0.6])
+    np.testing.assert_allclose(
+        pg.trpo_eq44_penalty(alphas, 0.8, [1.0, 2.0, 3.0]),
+        [
+            4 * a**2 * 0.8 * e / (0.2 * (1 - 0.8 * (1 - a)))
+            for a, e in zip(alphas, [1, 2, 3], strict=True)
+        ],
+        rtol=1e-14,
+    )
+    # trpo_bound's eq. 44 form, and slide S9's discounted "quadratic" penalty (also
+    # spelled "eq44"), are this function of (max TV, gamma, max |A|).
+    rng = np.random.default_rng(12)
+    mdp = pg.random_mdp(4, 3, rng=rng, gamma=0.85, reward_range=(-1, 1))
+    pi = rng.dirichlet(np.ones(3), size=4)
+    pi_new = 0.8 * pi + 0.2 * rng.dirichlet(np.ones(3), size=4)
+    alpha = pg.max_tv_distance(pi, pi_new)
+    max_adv = np.abs(pg.evaluate(mdp, pi).A).max()
+    penalty = float(pg.trpo_eq44_penalty(alpha, 0.85, max_adv))
+    assert pg.trpo_bound(mdp, pi, pi_new, form="eq44").penalty == pytest.approx(penalty, rel=1e-12)
+    for form in ("quadratic", "eq44"):
+        s9 = pg.improvement_lower_bound(mdp, pi, pi_new, form=form)
+        assert s9.penalty == penalty  # the same two factors: bit for bit
+
+
+def test_trpo_eq44_penalty_checks_its_arguments():
+    for args, message in [
+        ((1.5, 0.9, 1.0), "alpha is 1.5, expected a number in [0, 1]"),
+        ((0.5, 1.0, 1.0), "gamma is 1.0, expected a number in [0, 1)"),
+        ((0.5, 0.9, -1.0), "eps is -1, expected >= 0"),
+        ((0.5, 0.9, [1.0, np.inf]), "eps[1] is inf, expected a finite number"),
+    ]:
+        with pytest.raises(ValueError, match=full(message)):
+            pg.trpo_eq44_penalty(*args)
+
+
 def test_sweep_is_seeded():
     a = pg.bound_tightness_sweep(50, rng=np.random.default_rng(4))
     b = pg.bound_tightness_sweep(50, rng=np.random.default_rng(4))

@@ -737,3 +737,25 @@ def test_update_errors():
         "pi must have shape (4, 3), got (2, 3)",
         lambda: pg.surrogate_greedy_policy(mdp, np.ones((2, 3)) / 3),
     )
+
+
+def test_eq44_is_another_name_of_the_quadratic_form():
+    # "eq44" is what pgtheory.trpo_bound calls TRPO's eq. (44) penalty; slide S9's
+    # "quadratic" form is that penalty when discounted. Both names give the same bound.
+    assert pg.IMPROVEMENT_FORM_ALIASES == {"eq44": "quadratic"}
+    assert "eq44" not in pg.IMPROVEMENT_FORMS  # the listed forms are unchanged
+    rng = np.random.default_rng(21)
+    for horizon in (None, 5):
+        mdp = pg.random_mdp(4, 2, rng=rng, gamma=0.9, horizon=horizon)
+        pi = rng.dirichlet(np.ones(2), size=4)
+        target = pg.surrogate_greedy_policy(mdp, pi)
+        pi_new = pg.mixture(pi, target, 0.3)
+        assert pg.improvement_lower_bound(
+            mdp, pi, pi_new, form="eq44"
+        ) == pg.improvement_lower_bound(mdp, pi, pi_new, form="quadratic")
+        path = pg.bound_path(mdp, pi, target, [0.0, 0.5], forms=("eq44", "quadratic"))
+        assert set(path.penalty) == {"eq44", "quadratic"}  # keyed by the name given
+        np.testing.assert_array_equal(path.penalty["eq44"], path.penalty["quadratic"])
+        a, b = (pg.conservative_update(mdp, pi, 2, form=f) for f in ("eq44", "quadratic"))
+        np.testing.assert_array_equal(a.policies, b.policies)
+        np.testing.assert_array_equal(a.bounds, b.bounds)

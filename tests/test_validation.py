@@ -10,6 +10,7 @@ from pgtheory.validation import (
     check_distribution,
     check_policy,
     check_theta,
+    check_unit_interval,
     index_label,
 )
 
@@ -77,3 +78,34 @@ def test_check_theta():
         check_theta(np.zeros(2), "theta_new", 1, 2)
     with pytest.raises(ValueError, match=_exactly("theta[1, 0] is nan, expected a finite number")):
         check_theta([[0.0, 1.0], [np.nan, 0.0]], "theta", 2, 2)
+
+
+def test_check_unit_interval():
+    np.testing.assert_array_equal(check_unit_interval([0.0, 0.5, 1.0], "eps"), [0.0, 0.5, 1.0])
+    assert check_unit_interval(0.25, "gamma", open_right=True).shape == ()
+    assert float(check_unit_interval(1.0 + 1e-9, "alpha", atol=1e-8)) == 1.0 + 1e-9
+    for call, message in [
+        (
+            lambda: check_unit_interval(1.0, "gamma", open_right=True),
+            "gamma is 1.0, expected a number in [0, 1)",
+        ),
+        (
+            lambda: check_unit_interval([0.5, -0.5], "eps"),
+            "eps[1] is -0.5, expected a number in [0, 1]",
+        ),
+        (
+            lambda: check_unit_interval([[0.0], [1.5]], "a"),
+            "a[1, 0] is 1.5, expected a number in [0, 1]",
+        ),
+        (
+            lambda: check_unit_interval(1.0 + 1e-7, "a", atol=1e-8),
+            "a is 1.0000001, expected a number in [0, 1]",
+        ),
+        (
+            lambda: check_unit_interval(-1e-12, "a", atol=1e-8),
+            "a is -1e-12, expected a number in [0, 1]",
+        ),
+        (lambda: check_unit_interval([np.nan], "a"), "a[0] is nan, expected a finite number"),
+    ]:
+        with pytest.raises(ValueError, match=_exactly(message)):
+            call()

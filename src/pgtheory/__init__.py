@@ -30,6 +30,7 @@ from pgtheory.bounds import (
     MixtureCheck,
     NoMistakeChain,
     cpo_visitation_bound,
+    discounted_s7_bound_sum,
     marginal_l1_distance,
     max_mistake_probability,
     max_tv_distance,
@@ -87,6 +88,7 @@ from pgtheory.guarantees import (
     guarantee_path,
     tightrope_surrogate_gap,
     trpo_bound,
+    trpo_eq44_penalty,
 )
 from pgtheory.importance_sampling import (
     PerStepTerms,
@@ -127,6 +129,7 @@ from pgtheory.natural_gradient import (
 from pgtheory.objective_bound import (
     EXPECTATION_FORMS,
     GREEDY_DECREASE_SEED,
+    IMPROVEMENT_FORM_ALIASES,
     IMPROVEMENT_FORMS,
     BoundPath,
     ImprovementBound,
@@ -192,6 +195,7 @@ __all__ = [
     "EXPECTATION_FORMS",
     "GREEDY_DECREASE_SEED",
     "IMPROVEMENT_FORMS",
+    "IMPROVEMENT_FORM_ALIASES",
     "PDL_PROOF_STEPS",
     "TRPO_FORMS",
     "AlgorithmRun",
@@ -238,6 +242,7 @@ __all__ = [
     "cpo_visitation_bound",
     "deterministic_policy",
     "discounted_returns",
+    "discounted_s7_bound_sum",
     "discounted_visitation",
     "distribution_shift_example",
     "distribution_shift_numbers",
@@ -314,6 +319,7 @@ __all__ = [
     "trajectory_ratios",
     "trpo",
     "trpo_bound",
+    "trpo_eq44_penalty",
     "tv_distance",
     "uniform_policy",
     "unstack_mdp",

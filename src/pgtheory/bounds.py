@@ -59,12 +59,14 @@ from pgtheory.validation import (
     check_positive_int,
     check_probability,
     check_real,
+    check_unit_interval,
 )
 
 __all__ = [
     "MixtureCheck",
     "NoMistakeChain",
     "cpo_visitation_bound",
+    "discounted_s7_bound_sum",
     "marginal_l1_distance",
     "max_mistake_probability",
     "max_tv_distance",
@@ -534,6 +536,58 @@ def state_distribution_bound(eps: float, t: ArrayLike) -> NDArray[np.float64]:
     return s7_bound(eps, t)
 
 
+def discounted_s7_bound_sum(eps: ArrayLike, gamma: ArrayLike) -> NDArray[np.float64]:
+    """Slide S7's bound summed with discount: ``sum_{t >= 0} gamma^t 2 (1 - (1 - eps)^t)``.
+
+    In closed form (two geometric series)::
+
+        sum_t gamma^t 2 (1 - (1 - eps)^t) = 2 / (1 - gamma) - 2 / (1 - gamma (1 - eps))
+                                          = 2 gamma eps / ((1 - gamma) (1 - gamma (1 - eps))).
+
+    It is the one definition of this sum in :mod:`pgtheory`: times ``1 - gamma`` it is the
+    bound on the normalized visitations, :func:`visitation_distribution_bound`; slide S9's
+    discounted penalties are it times a constant (:func:`pgtheory.improvement_lower_bound`),
+    among them TRPO's eq. (44) (:func:`pgtheory.trpo_eq44_penalty`) and conservative policy
+    iteration's penalty (:func:`pgtheory.cpi_bound`). ``gamma^t`` stays inside the sum: the
+    slide's ``sum_t 2 eps t`` has no discount and diverges (the errata page,
+    :ref:`errata-s9-max-f`, part (c)).
+
+    Parameters
+    ----------
+    eps : float or array_like
+        ``max_s TV(pi_new(.|s), pi(.|s))``, in [0, 1] (up to ``PROB_ATOL`` above 1, the
+        rounding of a TV between rows that sum to 1 up to that tolerance).
+    gamma : float or array_like
+        Discount factor(s) in [0, 1); broadcast against ``eps``.
+
+    Returns
+    -------
+    ndarray
+        Of the broadcast shape of ``eps`` and ``gamma`` (0-d for two scalars); ``>= 0``,
+        0 when ``eps = 0`` or ``gamma = 0``, and at most ``2 gamma eps / (1 - gamma)^2``.
+
+    Raises
+    ------
+    ValueError
+        If ``eps`` or ``gamma`` is not finite or lies outside its interval (the message names
+        the first offending entry), or their shapes do not broadcast.
+
+    References
+    ----------
+    Slides S7-S9; Schulman et al. (2015), Appendix A (the sum behind eq. 44); Kakade &
+    Langford (2002), Theorem 4.1.
+    """
+    eps = check_unit_interval(eps, "eps", atol=PROB_ATOL)
+    gamma = check_unit_interval(gamma, "gamma", open_right=True)
+    try:
+        np.broadcast_shapes(eps.shape, gamma.shape)
+    except ValueError:
+        raise ValueError(
+            f"eps and gamma must broadcast together, got shapes {eps.shape} and {gamma.shape}"
+        ) from None
+    return 2.0 * gamma * eps / ((1.0 - gamma) * (1.0 - gamma * (1.0 - eps)))
+
+
 def _check_gamma(gamma: object, finite: bool) -> float:
     gamma = check_real(gamma, "gamma")
     if finite:
@@ -550,44 +604,46 @@ def _check_gamma(gamma: object, finite: bool) -> float:
 def visitation_distribution_bound(eps: float, gamma: float, horizon: int | None = None) -> float:
     """Bound on ``||d' - d||_1`` for normalized discounted visitations, ``eps = max_s TV``.
 
-    ``d(s) = (1 - gamma) sum_{t >= 0} gamma^t p_t(s)`` (:func:`pgtheory.discounted_visitation`),
-    so by the triangle inequality and :func:`state_distribution_bound`::
+        ``d(s) = (1 - gamma) sum_{t >= 0} gamma^t p_t(s)`` (:func:`pgtheory.discounted_visitation`),
+        so by the triangle inequality and :func:`state_distribution_bound`::
 
-        ||d' - d||_1 <= (1 - gamma) sum_t gamma^t 2 (1 - (1 - eps)^t)
-                      = 2 gamma eps / (1 - gamma (1 - eps)).
+            ||d' - d||_1 <= (1 - gamma) sum_t gamma^t 2 (1 - (1 - eps)^t)
+                          = 2 gamma eps / (1 - gamma (1 - eps))
 
-    With a finite horizon ``T``, ``d = sum_{t<T} gamma^t p_t / sum_{t<T} gamma^t`` and the
-    bound is the same weighted mean of ``2 (1 - (1 - eps)^t)`` over ``t < T``.
+    (the sum is :func:`discounted_s7_bound_sum`).
 
-    Parameters
-    ----------
-    eps : float in [0, 1]
-        ``max_s TV(pi_new(.|s), pi(.|s))``.
-    gamma : float
-        In [0, 1) without a horizon; in (0, 1] with one.
-    horizon : int, optional
-        ``None`` (default) for the infinite-horizon discounted visitation.
+        With a finite horizon ``T``, ``d = sum_{t<T} gamma^t p_t / sum_{t<T} gamma^t`` and the
+        bound is the same weighted mean of ``2 (1 - (1 - eps)^t)`` over ``t < T``.
 
-    Returns
-    -------
-    float
-        In [0, 2) (L1). At most ``2 gamma eps / (1 - gamma)``, the form with
-        ``max_s TV`` in place of CPO's mean.
+        Parameters
+        ----------
+        eps : float in [0, 1]
+            ``max_s TV(pi_new(.|s), pi(.|s))``.
+        gamma : float
+            In [0, 1) without a horizon; in (0, 1] with one.
+        horizon : int, optional
+            ``None`` (default) for the infinite-horizon discounted visitation.
 
-    Raises
-    ------
-    ValueError
-        On ``eps`` outside [0, 1], ``gamma`` outside its range, or a horizon that is not an
-        integer >= 1.
+        Returns
+        -------
+        float
+            In [0, 2) (L1). At most ``2 gamma eps / (1 - gamma)``, the form with
+            ``max_s TV`` in place of CPO's mean.
 
-    References
-    ----------
-    Slide S8; Schulman et al. (2015), App. A; Achiam et al. (2017), supplement Lemma 3.
+        Raises
+        ------
+        ValueError
+            On ``eps`` outside [0, 1], ``gamma`` outside its range, or a horizon that is not an
+            integer >= 1.
+
+        References
+        ----------
+        Slide S8; Schulman et al. (2015), App. A; Achiam et al. (2017), supplement Lemma 3.
     """
     eps = check_probability(eps, "eps")
     if horizon is None:
         gamma = _check_gamma(gamma, finite=False)
-        return 2.0 * gamma * eps / (1.0 - gamma * (1.0 - eps))
+        return float((1.0 - gamma) * discounted_s7_bound_sum(eps, gamma))
     gamma = _check_gamma(gamma, finite=True)
     T = check_positive_int(horizon, "horizon")
     weights = gamma ** np.arange(T)

@@ -31,15 +31,19 @@ from pgtheory.batched import (
     check_batch_policy,
     random_mdp_batch,
 )
+from pgtheory.bounds import discounted_s7_bound_sum
 from pgtheory.mdp import TabularMDP, check_mdp_policy
 from pgtheory.policies import kl_divergence_rows, softmax, total_variation_rows
 from pgtheory.validation import (
+    PROB_ATOL,
     as_float_array,
+    check_nonnegative,
     check_policy,
     check_positive_int,
     check_probability,
     check_real,
     check_rng,
+    check_unit_interval,
 )
 
 __all__ = [
@@ -55,6 +59,7 @@ __all__ = [
     "guarantee_path",
     "tightrope_surrogate_gap",
     "trpo_bound",
+    "trpo_eq44_penalty",
 ]
 
 #: The ``form`` values of :func:`trpo_bound`.
@@ -78,6 +83,52 @@ class BoundParts(NamedTuple):
     bound: float
     distance: float
     eps: float
+
+
+def trpo_eq44_penalty(alpha: ArrayLike, gamma: ArrayLike, eps: ArrayLike) -> NDArray[np.float64]:
+    """TRPO's eq. (44) penalty ``4 alpha^2 gamma eps / ((1 - gamma) (1 - gamma (1 - alpha)))``.
+
+    The bound on ``|J(pi_new) - L_pi(pi_new)|`` in the line before the last of TRPO's proof
+    of Theorem 1, with ``alpha = max_s TV(pi, pi_new)[s]`` and ``eps = max_{s,a}
+    |A^pi(s, a)|``. It is slide S9's discounted penalty ``sum_t gamma^t 2 (1 - (1 -
+    alpha)^t) C`` with ``C = 2 alpha eps`` (``|E_{a ~ pi_new} A^pi(s, a)| <= 2 alpha eps``,
+    TRPO's eq. 28)::
+
+        penalty = 2 alpha eps * discounted_s7_bound_sum(alpha, gamma).
+
+    It is the penalty of ``trpo_bound(form="eq44")``. On a discounted MDP, slide S9's
+    :func:`pgtheory.improvement_lower_bound` with ``form="quadratic"`` (which also accepts
+    the name ``"eq44"``) sums ``w_t C_t`` to the same number.
+
+    Parameters
+    ----------
+    alpha : float or array_like
+        ``max_s TV(pi, pi_new)[s]``, in [0, 1] (up to ``PROB_ATOL`` above 1).
+    gamma : float or array_like
+        Discount factor(s) in [0, 1).
+    eps : float or array_like
+        ``max_{s, a} |A^pi(s, a)|``, ``>= 0``. The three broadcast together.
+
+    Returns
+    -------
+    ndarray
+        Of the broadcast shape (0-d for scalars), ``>= 0``.
+
+    Raises
+    ------
+    ValueError
+        If an argument is not finite or lies outside its range (naming the first offending
+        entry), or the shapes do not broadcast.
+
+    References
+    ----------
+    Schulman, Levine, Moritz, Jordan & Abbeel (2015), Appendix A, eqs. (28) and (44).
+    """
+    alpha = check_unit_interval(alpha, "alpha", atol=PROB_ATOL)
+    gamma = check_unit_interval(gamma, "gamma", open_right=True)
+    eps = as_float_array(eps, "eps")
+    check_nonnegative(eps, "eps")
+    return 2.0 * alpha * eps * discounted_s7_bound_sum(alpha, gamma)
 
 
 # --------------------------------------------------------------------------------------
@@ -140,9 +191,7 @@ def _trpo(base: _Base, pi: NDArray, pi_new: NDArray, form: str) -> BoundParts:
         if form == "theorem1":
             penalty = C * distance**2
         else:  # eq44
-            penalty = (
-                4.0 * distance**2 * gamma * eps / ((1.0 - gamma) * (1.0 - gamma * (1.0 - distance)))
-            )
+            penalty = trpo_eq44_penalty(distance, gamma, eps)
     return _parts(base, _surrogate(base, pi_new), penalty, distance, eps)
 
 
@@ -161,7 +210,7 @@ def _cpi(base: _Base, pi_prime: NDArray, alpha: NDArray) -> BoundParts:
     policy_advantage = np.einsum("bs,bs->b", base.d, mean_adv)  # Kakade & Langford's A
     eps = np.abs(mean_adv).max(axis=-1)
     surrogate = alpha * policy_advantage / (1.0 - gamma)
-    penalty = 2.0 * alpha**2 * gamma * eps / ((1.0 - gamma) * (1.0 - gamma * (1.0 - alpha)))
+    penalty = alpha * eps * discounted_s7_bound_sum(alpha, gamma)
     return _parts(base, surrogate, penalty, alpha, eps)
 
 

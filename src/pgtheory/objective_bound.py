@@ -39,7 +39,7 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from pgtheory.bounds import s7_bound
+from pgtheory.bounds import discounted_s7_bound_sum, s7_bound
 from pgtheory.evaluation import ValueFunctions, evaluate, occupancy, time_indexed
 from pgtheory.improvement import TIE_ATOL, greedy_policy
 from pgtheory.mdp import TabularMDP, check_mdp, check_mdp_policies, check_mdp_policy, random_mdp
@@ -55,6 +55,7 @@ __all__ = [
     "EXPECTATION_FORMS",
     "GREEDY_DECREASE_SEED",
     "IMPROVEMENT_FORMS",
+    "IMPROVEMENT_FORM_ALIASES",
     "BoundPath",
     "ImprovementBound",
     "UpdateRun",
@@ -73,6 +74,10 @@ __all__ = [
 EXPECTATION_FORMS = ("slide", "max_abs", "range")
 #: Forms of :func:`improvement_lower_bound`, from the slide's as written to TRPO's.
 IMPROVEMENT_FORMS = ("slide", "constant", "max_abs", "range", "quadratic")
+#: Other names of forms, accepted wherever a form is: ``"eq44"`` is ``"quadratic"``, whose
+#: discounted penalty is TRPO's eq. (44) (:func:`pgtheory.trpo_eq44_penalty`, the name
+#: :func:`pgtheory.trpo_bound` uses). A result keyed by form keeps the name it was given.
+IMPROVEMENT_FORM_ALIASES = {"eq44": "quadratic"}
 #: Default step sizes searched by :func:`conservative_update`.
 DEFAULT_STEPS = np.linspace(0.0, 1.0, 101)
 #: Seed of :func:`greedy_decrease_example`, the first of a search over seeds 0-299 whose
@@ -81,8 +86,8 @@ DEFAULT_STEPS = np.linspace(0.0, 1.0, 101)
 GREEDY_DECREASE_SEED = 64
 
 
-def _check_form(form: object, forms: tuple[str, ...]) -> str:
-    if form not in forms:
+def _check_form(form: object, forms: tuple[str, ...], aliases: dict[str, str] | None = None) -> str:
+    if form not in forms and form not in (aliases or {}):
         raise ValueError(f"form must be one of {', '.join(map(repr, forms))}, got {form!r}")
     return str(form)
 
@@ -179,11 +184,6 @@ class ImprovementBound(NamedTuple):
     gap: float
 
 
-def _discounted_weight(gamma: float, eps: float) -> float:
-    """``sum_{t >= 0} gamma^t 2 (1 - (1 - eps)^t) = 2 gamma eps / ((1-gamma)(1-gamma(1-eps)))``."""
-    return 2.0 * gamma * eps / ((1.0 - gamma) * (1.0 - gamma + gamma * eps))
-
-
 def improvement_lower_bound(
     mdp: TabularMDP, pi: ArrayLike, pi_new: ArrayLike, *, form: str
 ) -> ImprovementBound:
@@ -200,14 +200,17 @@ def improvement_lower_bound(
     - ``"quadratic"``: ``C_t = 2 eps max_{s, a} |A^pi_t[s, a]|``, from
       ``|f_t(s)| <= 2 TV max |A_t|`` (Schulman et al. 2015, eq. 28): of order ``eps^2``.
       Discounted, the penalty is TRPO's ``4 eps^2 gamma max|A| / ((1 - gamma)(1 - gamma
-      (1 - eps)))`` (their Appendix A, eq. 44).
+      (1 - eps)))`` (their Appendix A, eq. 44; :func:`pgtheory.trpo_eq44_penalty`), which is
+      why this form is also accepted under the name :func:`pgtheory.trpo_bound` gives it,
+      ``"eq44"`` (:data:`IMPROVEMENT_FORM_ALIASES`).
 
     and ``"slide"`` is the slide as written: ``sum_t 2 eps t max_s gamma^t f_t(s)``, with
     the linear ``2 eps t``, the signed ``max f`` and no absolute value. It is not a valid
     bound (it can exceed the true gap). All other forms are: ``bound <= gap`` always.
 
     The sums run over ``t = 0..T-1`` (finite horizon, time-indexed advantage) or over all
-    ``t >= 0`` in closed form (discounted, stationary advantage).
+    ``t >= 0`` in closed form (discounted, stationary advantage: ``sum_t w_t`` is
+    :func:`pgtheory.discounted_s7_bound_sum`).
 
     Parameters
     ----------
@@ -215,6 +218,7 @@ def improvement_lower_bound(
     pi, pi_new : array_like, shape (S, A)
         Old and new policy.
     form : {"slide", "constant", "max_abs", "range", "quadratic"}
+        Or ``"eq44"``, another name of ``"quadratic"``.
 
     Returns
     -------
@@ -231,7 +235,7 @@ def improvement_lower_bound(
     Slide S9; Kakade & Langford (2002), Lemma 6.1 and Thm 4.1; Schulman et al. (2015),
     Thm 1 and Appendix A; Achiam et al. (2017), Cor. 1.
     """
-    form = _check_form(form, IMPROVEMENT_FORMS)
+    form = _check_form(form, IMPROVEMENT_FORMS, IMPROVEMENT_FORM_ALIASES)
     mdp, pi, pi_new = check_mdp_policies(mdp, pi, pi_new)
     return _bounds(_OldPolicy.of(mdp, pi), pi_new, (form,))[form]
 
@@ -273,7 +277,7 @@ def _bounds(
     gap = _start_value(mdp, evaluate(mdp, pi_new)) - old.J if with_gap else np.nan
     gamma = mdp.gamma
     if mdp.horizon is None:
-        weights = np.array([_discounted_weight(gamma, eps)])
+        weights = np.array([float(discounted_s7_bound_sum(eps, gamma))])
         # sum_{t >= 0} 2 eps t gamma^t = 2 eps gamma / (1 - gamma)^2
         slide_weights = np.array([2.0 * eps * gamma / (1.0 - gamma) ** 2])
     else:
@@ -291,7 +295,7 @@ def _bounds(
                 C = np.abs(f).max(axis=1)
             elif form == "range":
                 C = 0.5 * (f.max(axis=1) - f.min(axis=1))
-            else:
+            else:  # "quadratic" (or "eq44")
                 C = 2.0 * eps * np.abs(A).max(axis=(1, 2))
             penalty = float(weights @ C)
         out[form] = ImprovementBound(surrogate, penalty, surrogate - penalty, eps, gap)
@@ -446,7 +450,7 @@ def conservative_update(
         If ``pi`` does not fit the MDP, ``n_iterations < 1``, a step lies outside
         [0, 1], or ``form`` is unknown.
     """
-    form = _check_form(form, IMPROVEMENT_FORMS)
+    form = _check_form(form, IMPROVEMENT_FORMS, IMPROVEMENT_FORM_ALIASES)
     return _mixture_run(mdp, pi, n_iterations, _check_steps(steps), form)
 
 
@@ -500,7 +504,7 @@ def bound_path(
     mdp, pi = check_mdp_policy(mdp, pi)
     target = check_policy(target, "target", mdp.n_states, mdp.n_actions)
     steps = _check_steps(steps)
-    forms = tuple(_check_form(form, IMPROVEMENT_FORMS) for form in forms)
+    forms = tuple(_check_form(form, IMPROVEMENT_FORMS, IMPROVEMENT_FORM_ALIASES) for form in forms)
     old = _OldPolicy.of(mdp, pi)
     rows = [_bounds(old, (1.0 - a) * pi + a * target, forms) for a in steps]
     first = [row[forms[0]] for row in rows]

@@ -29,6 +29,7 @@ __all__ = [
     "check_rng",
     "check_shape",
     "check_theta",
+    "check_unit_interval",
     "index_label",
 ]
 
@@ -97,6 +98,28 @@ def check_probability(x: float, name: str) -> float:
     if not 0.0 <= x <= 1.0:
         raise ValueError(f"{name} must lie in [0, 1], got {x!r}")
     return x
+
+
+def check_unit_interval(
+    x: ArrayLike, name: str, *, open_right: bool = False, atol: float = 0.0
+) -> NDArray[np.float64]:
+    """``x`` (a scalar or an array) as float64, every entry in [0, 1] (``open_right``: [0, 1)).
+
+    ``atol`` widens the closed interval to [0, 1 + atol], for a quantity computed from rows
+    that are distributions up to ``PROB_ATOL`` (a total variation can exceed 1 by rounding).
+    The message names the first offending entry, e.g. ``"gamma[1, 0] is -0.5, expected a
+    number in [0, 1)"``.
+    """
+    arr = as_float_array(x, name)
+    bad = (arr < 0.0) | ((arr >= 1.0) if open_right else (arr > 1.0 + atol))
+    if bad.any():
+        idx = tuple(np.argwhere(np.atleast_1d(bad))[0]) if arr.ndim else ()
+        interval = "[0, 1)" if open_right else "[0, 1]"
+        value = float(arr[idx]) if arr.ndim else float(arr)
+        raise ValueError(
+            f"{index_label(name, idx, False)} is {value!r}, expected a number in {interval}"
+        )
+    return arr
 
 
 def check_real(x: object, name: str) -> float:
