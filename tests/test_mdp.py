@@ -350,3 +350,69 @@ def test_check_mdp_and_its_policies():
     ]:
         with pytest.raises(ValueError, match=_exactly(message)):
             call()
+
+
+def _legacy_draws(rng, S, A, B, branching, concentration, weights_first):
+    """The two samplers the library had before they became random_mdp_arrays, verbatim:
+    random_mdp's (successors first) and random_mdp_batch's (weights first)."""
+    if not weights_first:
+        if branching is None:
+            P = rng.dirichlet(np.full(S, concentration), size=(S, A))
+        else:
+            succ = np.argsort(rng.random((S, A, S)), axis=-1)[..., :branching]
+            weights = rng.dirichlet(np.full(branching, concentration), size=(S, A))
+            P = np.zeros((S, A, S))
+            np.put_along_axis(P, succ, weights, axis=-1)
+        return P, rng.uniform(0.0, 1.0, size=(S, A)), rng.dirichlet(np.ones(S))
+    k = S if branching is None else branching
+    weights = rng.dirichlet(np.full(k, concentration), size=(B, S, A))
+    if k == S:
+        P = weights
+    else:
+        succ = np.argsort(rng.random((B, S, A, S)), axis=-1)[..., :k]
+        P = np.zeros((B, S, A, S))
+        np.put_along_axis(P, succ, weights, axis=-1)
+    return P, rng.uniform(0.0, 1.0, size=(B, S, A)), rng.dirichlet(np.ones(S), size=B)
+
+
+@pytest.mark.parametrize("branching", [None, 1, 2, 4])
+@pytest.mark.parametrize("weights_first", [False, True])
+def test_random_mdp_arrays_keeps_both_draw_orders(branching, weights_first):
+    # The book's seeded MDPs (and its stored numbers) depend on these exact draws.
+    S, A, B = 4, 3, None if not weights_first else 5
+    got = pg.mdp.random_mdp_arrays(
+        S,
+        A,
+        rng=np.random.default_rng(7),
+        n_mdps=B,
+        branching=branching,
+        concentration=0.5,
+        weights_first=weights_first,
+    )
+    want = _legacy_draws(np.random.default_rng(7), S, A, B, branching, 0.5, weights_first)
+    for g, w in zip(got, want, strict=True):
+        np.testing.assert_array_equal(g, w)
+    lead = () if B is None else (B,)
+    assert [x.shape for x in got] == [(*lead, S, A, S), (*lead, S, A), (*lead, S)]
+    mdp = pg.random_mdp(S, A, rng=np.random.default_rng(7), branching=branching, concentration=0.5)
+    if not weights_first:
+        np.testing.assert_array_equal(mdp.P, got[0])
+
+
+def test_random_mdp_arrays_orders_differ_only_in_the_draws():
+    # branching = S: successors first draws a permutation of every row, weights first does
+    # not (nothing to choose); B MDPs of one order with n_mdps, the other without.
+    one = pg.mdp.random_mdp_arrays(3, 2, rng=np.random.default_rng(1), branching=3)
+    stacked = pg.mdp.random_mdp_arrays(
+        3, 2, rng=np.random.default_rng(1), n_mdps=1, branching=3, weights_first=True
+    )
+    assert one[0].shape == (3, 2, 3) and stacked[0].shape == (1, 3, 2, 3)
+    assert not np.array_equal(one[0], stacked[0][0])
+    for P in (one[0], stacked[0]):
+        np.testing.assert_allclose(P.sum(axis=-1), 1.0, rtol=0, atol=1e-12)
+    low_high = pg.mdp.random_mdp_arrays(
+        3, 2, rng=np.random.default_rng(1), n_mdps=4, reward_range=(-2.0, -1.0)
+    )
+    assert -2.0 <= low_high[1].min() and low_high[1].max() <= -1.0
+    with pytest.raises(ValueError, match=_exactly("n_mdps must be an integer >= 1, got 0")):
+        pg.mdp.random_mdp_arrays(3, 2, rng=np.random.default_rng(1), n_mdps=0)

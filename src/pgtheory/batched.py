@@ -18,7 +18,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from pgtheory.evaluation import ValueFunctions
-from pgtheory.mdp import TabularMDP, check_mdp
+from pgtheory.mdp import TabularMDP, check_mdp, random_mdp_arrays
 from pgtheory.validation import (
     PROB_ATOL,
     as_float_array,
@@ -226,7 +226,9 @@ def random_mdp_batch(
     """``n_mdps`` random discounted MDPs, as :func:`pgtheory.random_mdp` draws them.
 
     Transitions are flat-Dirichlet(``concentration``) rows (on ``branching`` random
-    successors if given: sparse dynamics), rewards ``Uniform(0, 1)``, ``p0`` flat Dirichlet.
+    successors if given: sparse dynamics), rewards ``Uniform(0, 1)``, ``p0`` flat Dirichlet:
+    the arrays of :func:`pgtheory.mdp.random_mdp_arrays` with ``n_mdps`` and
+    ``weights_first=True`` (its draw order), after the discounts when they are drawn.
 
     Parameters
     ----------
@@ -247,12 +249,7 @@ def random_mdp_batch(
     MDPBatch
     """
     B = check_positive_int(n_mdps, "n_mdps")
-    S = check_positive_int(n_states, "n_states")
-    A = check_positive_int(n_actions, "n_actions")
     rng = check_rng(rng)
-    concentration = check_real(concentration, "concentration")
-    if concentration <= 0:
-        raise ValueError(f"concentration must be > 0, got {concentration!r}")
     if isinstance(gamma, tuple):
         low, high = (check_real(g, "gamma") for g in gamma)
         if not 0.0 <= low <= high < 1.0:
@@ -263,18 +260,15 @@ def random_mdp_batch(
         if not 0.0 <= g < 1.0:
             raise ValueError(f"gamma must lie in [0, 1), got {g!r}")
         gammas = np.full(B, g)
-    k = S if branching is None else check_positive_int(branching, "branching")
-    if k > S:
-        raise ValueError(f"branching must be <= n_states = {S}, got {k}")
-    weights = rng.dirichlet(np.full(k, concentration), size=(B, S, A))
-    if k == S:
-        P = weights
-    else:
-        succ = np.argsort(rng.random((B, S, A, S)), axis=-1)[..., :k]
-        P = np.zeros((B, S, A, S))
-        np.put_along_axis(P, succ, weights, axis=-1)
-    r = rng.uniform(0.0, 1.0, size=(B, S, A))
-    p0 = rng.dirichlet(np.ones(S), size=B)
+    P, r, p0 = random_mdp_arrays(
+        n_states,
+        n_actions,
+        rng=rng,
+        n_mdps=B,
+        branching=branching,
+        concentration=concentration,
+        weights_first=True,
+    )
     return MDPBatch._checked(P, r, p0, gammas)
 
 

@@ -32,6 +32,7 @@ __all__ = [
     "check_mdp_policy",
     "gridworld_mdp",
     "random_mdp",
+    "random_mdp_arrays",
     "tightrope_mdp",
     "tightrope_policies",
 ]
@@ -143,6 +144,93 @@ class TabularMDP:
         )
 
 
+def random_mdp_arrays(
+    n_states: int,
+    n_actions: int,
+    *,
+    rng: np.random.Generator,
+    n_mdps: int | None = None,
+    branching: int | None = None,
+    concentration: float = 1.0,
+    reward_range: tuple[float, float] = (0.0, 1.0),
+    weights_first: bool = False,
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """The arrays ``(P, r, p0)`` of random MDPs: the one sampler behind :func:`random_mdp`
+    and :func:`pgtheory.random_mdp_batch`.
+
+    Each ``P[s, a, :]`` is a Dirichlet(``concentration``) distribution over all ``S`` states,
+    or, with ``branching = k``, over ``k`` distinct successors chosen uniformly (sparse
+    dynamics; ``k = 1`` is deterministic); ``r[s, a] ~ Uniform(low, high)``; ``p0`` is a
+    flat Dirichlet over the states.
+
+    Draw order. ``rng`` is used in this order: with ``weights_first=False`` (what
+    :func:`random_mdp` uses), the successor sets (one ``rng.random`` array, whenever
+    ``branching`` is given), then the Dirichlet weights; with ``weights_first=True`` (what
+    :func:`pgtheory.random_mdp_batch` uses), the weights, then the successor sets (only when
+    ``branching < S``); then ``r``, then ``p0``. Both orders draw from the same law; they
+    differ only in which numbers a seed gives, and each is kept so that the seeded MDPs of
+    the book, and the numbers it prints, stay the same.
+
+    Parameters
+    ----------
+    n_states, n_actions : int
+        S and A, both >= 1.
+    rng : numpy.random.Generator
+        Source of randomness (keyword-only).
+    n_mdps : int or None
+        ``None`` for one MDP; ``B >= 1`` for ``B`` MDPs stacked along a leading axis.
+    branching : int or None
+        Number of successors of each ``(s, a)``, in ``[1, S]``; None for all S.
+    concentration : float
+        Dirichlet concentration, > 0; small values give near-deterministic rows.
+    reward_range : (low, high)
+        ``low <= high``.
+    weights_first : bool
+        The draw order (above).
+
+    Returns
+    -------
+    P : ndarray, shape (S, A, S), or (B, S, A, S)
+    r : ndarray, shape (S, A), or (B, S, A)
+    p0 : ndarray, shape (S,), or (B, S)
+
+    Raises
+    ------
+    ValueError
+        If a size is not an integer >= 1, ``rng`` is not a Generator, ``concentration`` is
+        not > 0, ``reward_range`` has ``low > high``, or ``branching`` is not in [1, S].
+    """
+    S = check_positive_int(n_states, "n_states")
+    A = check_positive_int(n_actions, "n_actions")
+    rng = check_rng(rng)
+    concentration = check_real(concentration, "concentration")
+    if concentration <= 0:
+        raise ValueError(f"concentration must be > 0, got {concentration!r}")
+    low, high = (check_real(v, "reward_range") for v in reward_range)
+    if low > high:
+        raise ValueError(f"reward_range must satisfy low <= high, got ({low}, {high})")
+    k = S if branching is None else check_positive_int(branching, "branching")
+    if k > S:
+        raise ValueError(f"branching must be <= n_states = {S}, got {k}")
+    B = None if n_mdps is None else check_positive_int(n_mdps, "n_mdps")
+    shape = (S, A) if B is None else (B, S, A)
+    sparse = k < S if weights_first else branching is not None
+    if weights_first:
+        weights = rng.dirichlet(np.full(k, concentration), size=shape)
+    if sparse:
+        succ = np.argsort(rng.random((*shape, S)), axis=-1)[..., :k]
+    if not weights_first:
+        weights = rng.dirichlet(np.full(k, concentration), size=shape)
+    if sparse:
+        P = np.zeros((*shape, S))
+        np.put_along_axis(P, succ, weights, axis=-1)
+    else:
+        P = weights
+    r = rng.uniform(low, high, size=shape)
+    p0 = rng.dirichlet(np.ones(S), size=B)
+    return P, r, p0
+
+
 def random_mdp(
     n_states: int,
     n_actions: int,
@@ -176,28 +264,19 @@ def random_mdp(
     -------
     TabularMDP
         With ``p0`` drawn from a flat Dirichlet over the states.
+
+    Notes
+    -----
+    The arrays are :func:`random_mdp_arrays`'s (in its default draw order).
     """
-    S = check_positive_int(n_states, "n_states")
-    A = check_positive_int(n_actions, "n_actions")
-    rng = check_rng(rng)
-    concentration = check_real(concentration, "concentration")
-    if concentration <= 0:
-        raise ValueError(f"concentration must be > 0, got {concentration!r}")
-    low, high = (check_real(v, "reward_range") for v in reward_range)
-    if low > high:
-        raise ValueError(f"reward_range must satisfy low <= high, got ({low}, {high})")
-    if branching is None:
-        P = rng.dirichlet(np.full(S, concentration), size=(S, A))
-    else:
-        k = check_positive_int(branching, "branching")
-        if k > S:
-            raise ValueError(f"branching must be <= n_states = {S}, got {k}")
-        succ = np.argsort(rng.random((S, A, S)), axis=-1)[..., :k]
-        weights = rng.dirichlet(np.full(k, concentration), size=(S, A))
-        P = np.zeros((S, A, S))
-        np.put_along_axis(P, succ, weights, axis=-1)
-    r = rng.uniform(low, high, size=(S, A))
-    p0 = rng.dirichlet(np.ones(S))
+    P, r, p0 = random_mdp_arrays(
+        n_states,
+        n_actions,
+        rng=rng,
+        branching=branching,
+        concentration=concentration,
+        reward_range=reward_range,
+    )
     return TabularMDP(P, r, p0, gamma, horizon)
 
 
