@@ -316,6 +316,7 @@ class BookVisitor:
             is_mobile=phone,
             has_touch=phone,
         )
+        context.set_default_timeout(LOAD_TIMEOUT_MS)
         guard.attach(context)
         page = context.new_page()
         page_errors: list[str] = []

@@ -53,6 +53,7 @@ def s7(book):
     """(page, guard, errors) with the S7 page loaded and its interactive figure ready."""
     guard = OfflineGuard()
     context = book.browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(LOAD_TIMEOUT_MS)
     guard.attach(context)
     page = context.new_page()
     errors: list[str] = []
@@ -241,6 +242,7 @@ def test_chapter_figure_controls_switch_to_the_library_frames(
     widget = library_figure(factory)
     guard = OfflineGuard()
     context = book.browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(LOAD_TIMEOUT_MS)
     guard.attach(context)
     page = context.new_page()
     errors: list[str] = []

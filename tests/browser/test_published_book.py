@@ -25,7 +25,7 @@ from book_pages import (
     toc_docnames,
     words,
 )
-from browser_support import REPO_ROOT, OfflineGuard
+from browser_support import LOAD_TIMEOUT_MS, REPO_ROOT, OfflineGuard
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -222,6 +222,7 @@ def test_other_generated_pages_load_without_errors(book) -> None:
 def test_search_finds_chapter(book, chapter: chapters.Chapter) -> None:
     query = chapter.search_query
     guard_context = book.browser.new_context()
+    guard_context.set_default_timeout(LOAD_TIMEOUT_MS)
     guard = OfflineGuard()
     guard.attach(guard_context)
     page = guard_context.new_page()
@@ -232,7 +233,7 @@ def test_search_finds_chapter(book, chapter: chapters.Chapter) -> None:
         page.wait_for_function(
             "() => /Search finished|found/i.test("
             "(document.querySelector('#search-results') || {}).innerText || '')",
-            timeout=60_000,
+            timeout=LOAD_TIMEOUT_MS,
         )
         hrefs = page.eval_on_selector_all("#search-results a[href]", "as => as.map(a => a.href)")
         summary = page.inner_text("#search-results")
