@@ -27,7 +27,7 @@ L1 bound follows. The slide's reading of the mixture
 ``p'_t = (1-eps)^t p_t + (1 - (1-eps)^t) p_mistake`` -- with ``(1-eps)^t`` the
 probability of no mistake and ``p_t`` the law of ``s_t`` given no mistake -- is exact
 only when the mistake probability is ``eps`` in every state; :func:`mixture_check`
-measures how far it is off otherwise (the book's errata page, item 3).
+measures how far it is off otherwise (the errata page, :ref:`errata-s7-mixture`).
 
 Slide S8, any ``pi`` (the general case). With ``eps = max_s TV(pi_new(.|s), pi(.|s))``
 (:func:`max_tv_distance`) the same bound holds, :func:`state_distribution_bound`: couple
@@ -406,7 +406,8 @@ def mixture_check(
     conservative policy iteration's mixtures). With state-dependent mistake
     probabilities ``P(no mistake) > (1-eps)^t`` can hold strictly and the conditional
     law differs from ``p_t``; the bound ``||p'_t - p_t||_1 <= 2(1-(1-eps)^t)`` still
-    holds because ``p'_t >= (1-eps)^t p_t`` elementwise (the book's errata page, item 3).
+    holds because ``p'_t >= (1-eps)^t p_t`` elementwise (the errata page,
+    :ref:`errata-s7-mixture`).
 
     Parameters
     ----------
@@ -477,7 +478,8 @@ def max_tv_distance(pi: ArrayLike, pi_new: ArrayLike) -> float:
 
     ``TV[s] = 1/2 sum_a |pi_new[s, a] - pi[s, a]|`` (:func:`pgtheory.tv_distance`); the
     slide's ``|pi_theta'(a|s) - pi_theta(a|s)|``, read as an L1 sum over actions, is
-    ``2 TV[s]`` (the book's errata page, item 5). For a deterministic ``pi`` it equals
+    ``2 TV[s]`` (the errata page, :ref:`errata-s8-distance`). For a deterministic ``pi`` it
+    equals
     :func:`max_mistake_probability`.
 
     Parameters

@@ -89,7 +89,7 @@ def evaluate(mdp: TabularMDP, pi: ArrayLike) -> ValueFunctions:
     ``Q[s, a] = r[s, a] + gamma sum_s' P[s, a, s'] V[s']``, ``A = Q - V``.
     Finite horizon T: backward induction ``V[t] = r_pi + gamma P_pi V[t+1]``
     with ``V[T] = 0``, then ``Q[t] = r + gamma P V[t+1]``; the advantage is time-indexed
-    (THEORY: slide errata 5).
+    (the errata page, :ref:`errata-finite-horizon`).
 
     Parameters
     ----------

@@ -360,7 +360,9 @@ def tightrope_mdp(*, gamma: float = 0.9, horizon: int | None = None) -> TabularM
     to state 1); state 1 is absorbing with reward 1 per step. The start is state 0.
     With ``pi`` = always stay and ``pi'`` = leave with probability eps (see
     :func:`tightrope_policies`), ``||p'_t - p_t||_1 = 2 (1 - (1 - eps)^t)``
-    exactly (THEORY: tightness of Slide S7; Ross, Gordon & Bagnell 2011, Lemma 4.1).
+    exactly: the bound of slide S7 (Ross, Gordon & Bagnell 2011, Lemma 4.1) is attained,
+    as the chapter of slide S7 shows
+    (:doc:`/book/s7_distribution_change_deterministic`, exercise :ref:`ex-s7-tight`).
     """
     P = np.zeros((2, 2, 2))
     P[0, 0, 0] = 1.0

@@ -31,7 +31,8 @@ Conventions.
   to read or to check against.
 
 The slide's lecture continues with this step; some transcriptions of it drop the inverse
-and write ``alpha = sqrt(2 delta / (g^T F g))`` (the book's errata page, item 7):
+and write ``alpha = sqrt(2 delta / (g^T F g))`` (the errata page,
+:ref:`errata-natural-gradient`):
 ``form="no_inverse"`` reproduces that step size so that its quadratic KL,
 ``delta (g^T F^-1 g) / (g^T F g)``, can be compared with ``delta``.
 """
@@ -175,8 +176,8 @@ def natural_gradient_step(
     ``step = alpha F^-1 g`` with ``alpha = sqrt(2 delta / (g^T F^-1 g))`` (``form="inverse"``),
     so that the quadratic model of the average KL, ``1/2 step^T F step``, equals ``delta``.
     ``form="no_inverse"`` uses ``alpha = sqrt(2 delta / (g^T F g))`` instead, the step size
-    of transcriptions that drop the inverse (the book's errata page, item 7); its quadratic
-    KL is ``delta (g^T F^-1 g) / (g^T F g)``.
+    of transcriptions that drop the inverse (the errata page,
+    :ref:`errata-natural-gradient`); its quadratic KL is ``delta (g^T F^-1 g) / (g^T F g)``.
 
     Parameters
     ----------

@@ -7,8 +7,9 @@ For two policies ``pi`` (the old one, whose advantage is used) and ``pi_new``,
 (Kakade & Langford 2002, Lemma 6.1, there as
 ``1/(1 - gamma) E_{s ~ d^{pi_new}, a ~ pi_new}[A^pi(s, a)]``). Discounted MDPs
 (``mdp.horizon is None``) use the stationary advantage ``A^pi(s, a)``; a finite horizon
-``T`` needs the time-indexed ``A^pi_t = Q^pi_t - V^pi_t`` (slide errata 5): with a
-stationary advantage the telescoping sum of slide S4 leaves a boundary term.
+``T`` needs the time-indexed ``A^pi_t = Q^pi_t - V^pi_t`` (the errata page,
+:ref:`errata-finite-horizon`): with a stationary advantage the telescoping sum of slide S4
+leaves a boundary term.
 
 :func:`performance_difference` gives both sides exactly, :func:`advantage_sums` the
 per-trajectory terms whose mean estimates the right side, and :func:`pdl_proof_lines`
@@ -170,7 +171,7 @@ def pdl_proof_lines(mdp: TabularMDP, pi: ArrayLike, pi_new: ArrayLike) -> NDArra
 
     Discounted MDPs: ``V_t = V`` for all ``t`` and the sums over ``t`` are linear solves.
     Finite horizon ``T``: ``V_t`` is time-indexed with ``V_T = 0``, so the telescoping
-    sum ends without a boundary term (slide errata 5).
+    sum ends without a boundary term (the errata page, :ref:`errata-finite-horizon`).
 
     Parameters
     ----------

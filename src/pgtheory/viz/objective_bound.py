@@ -47,9 +47,10 @@ BOUND_FORMS_SHOWN = (
 
 
 def bound_example(gamma: float = 0.9) -> tuple[pg.TabularMDP, np.ndarray, np.ndarray]:
-    """The chapter's example: chapter 6's MDP and policy (seed 0) with discount ``gamma``,
-    and the surrogate's maximizer. Returns ``(mdp, pi, target)``; the steps are the
-    mixtures ``(1 - a) pi + a target``."""
+    """The chapter's example: the MDP and policy of slide S6's example (seed 0;
+    :func:`pgtheory.viz.mismatch_example`, :doc:`/book/s6_distribution_mismatch`) with
+    discount ``gamma``, and the surrogate's maximizer. Returns ``(mdp, pi, target)``; the
+    steps are the mixtures ``(1 - a) pi + a target``."""
     rng = np.random.default_rng(0)
     mdp = pg.random_mdp(6, 3, rng=rng, gamma=gamma)
     pi = pg.softmax_policy(rng.normal(size=(6, 3)))

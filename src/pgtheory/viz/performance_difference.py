@@ -236,10 +236,11 @@ def horizon_widget() -> InteractiveFigure:
 def ess_numbers(
     distance: float, *, n: int = 2000, horizon: int = 20, seed: int = 0
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Kish effective sample size over ``n`` trajectories of ``pi`` (chapter 3's example
-    with horizon ``horizon``), as a fraction of ``n``, at each time ``t``: of the
-    per-time-step ratios ``pi'(a_t|s_t)/pi(a_t|s_t)`` (slide S5's rewrite) and of the
-    whole-prefix products up to ``t`` (importance sampling of trajectories).
+    """Kish effective sample size over ``n`` trajectories of ``pi`` (:func:`pdl_example`,
+    the example of slide S3's chapter, with horizon ``horizon``), as a fraction of ``n``, at
+    each time ``t``: of the per-time-step ratios ``pi'(a_t|s_t)/pi(a_t|s_t)`` (slide S5's
+    rewrite) and of the whole-prefix products up to ``t`` (importance sampling of
+    trajectories).
 
     Returns ``(per_step, prefix)``, each of shape (horizon,).
     """
@@ -291,8 +292,9 @@ def ess_widget() -> InteractiveFigure:
 
 
 def mismatch_example(seed: int = 0):
-    """Slide S6's example: chapter 3's MDP and logits ``theta`` (``pdl_example``'s seed 0)
-    and a random direction ``d`` drawn with ``seed``. Returns ``(mdp, theta, d)``."""
+    """Slide S6's example: the MDP and logits ``theta`` of :func:`pdl_example` (seed 0, the
+    example of slide S3's chapter, :doc:`/book/s3_performance_difference`) and a random
+    direction ``d`` drawn with ``seed``. Returns ``(mdp, theta, d)``."""
     rng = np.random.default_rng(0)
     mdp = pg.random_mdp(6, 3, rng=rng, gamma=0.9)
     theta = rng.normal(size=(6, 3))
