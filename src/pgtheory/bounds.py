@@ -606,41 +606,41 @@ def _check_gamma(gamma: object, finite: bool) -> float:
 def visitation_distribution_bound(eps: float, gamma: float, horizon: int | None = None) -> float:
     """Bound on ``||d' - d||_1`` for normalized discounted visitations, ``eps = max_s TV``.
 
-        ``d(s) = (1 - gamma) sum_{t >= 0} gamma^t p_t(s)`` (:func:`pgtheory.discounted_visitation`),
-        so by the triangle inequality and :func:`state_distribution_bound`::
+    ``d(s) = (1 - gamma) sum_{t >= 0} gamma^t p_t(s)`` (:func:`pgtheory.discounted_visitation`),
+    so by the triangle inequality and :func:`state_distribution_bound`::
 
-            ||d' - d||_1 <= (1 - gamma) sum_t gamma^t 2 (1 - (1 - eps)^t)
-                          = 2 gamma eps / (1 - gamma (1 - eps))
+        ||d' - d||_1 <= (1 - gamma) sum_t gamma^t 2 (1 - (1 - eps)^t)
+                      = 2 gamma eps / (1 - gamma (1 - eps))
 
     (the sum is :func:`discounted_s7_bound_sum`).
 
-        With a finite horizon ``T``, ``d = sum_{t<T} gamma^t p_t / sum_{t<T} gamma^t`` and the
-        bound is the same weighted mean of ``2 (1 - (1 - eps)^t)`` over ``t < T``.
+    With a finite horizon ``T``, ``d = sum_{t<T} gamma^t p_t / sum_{t<T} gamma^t`` and the
+    bound is the same weighted mean of ``2 (1 - (1 - eps)^t)`` over ``t < T``.
 
-        Parameters
-        ----------
-        eps : float in [0, 1]
-            ``max_s TV(pi_new(.|s), pi(.|s))``.
-        gamma : float
-            In [0, 1) without a horizon; in (0, 1] with one.
-        horizon : int, optional
-            ``None`` (default) for the infinite-horizon discounted visitation.
+    Parameters
+    ----------
+    eps : float in [0, 1]
+        ``max_s TV(pi_new(.|s), pi(.|s))``.
+    gamma : float
+        In [0, 1) without a horizon; in (0, 1] with one.
+    horizon : int, optional
+        ``None`` (default) for the infinite-horizon discounted visitation.
 
-        Returns
-        -------
-        float
-            In [0, 2) (L1). At most ``2 gamma eps / (1 - gamma)``, the form with
-            ``max_s TV`` in place of CPO's mean.
+    Returns
+    -------
+    float
+        In [0, 2) (L1). At most ``2 gamma eps / (1 - gamma)``, the form with
+        ``max_s TV`` in place of CPO's mean.
 
-        Raises
-        ------
-        ValueError
-            On ``eps`` outside [0, 1], ``gamma`` outside its range, or a horizon that is not an
-            integer >= 1.
+    Raises
+    ------
+    ValueError
+        On ``eps`` outside [0, 1], ``gamma`` outside its range, or a horizon that is not an
+        integer >= 1.
 
-        References
-        ----------
-        Slide S8; Schulman et al. (2015), App. A; Achiam et al. (2017), supplement Lemma 3.
+    References
+    ----------
+    Slide S8; Schulman et al. (2015), App. A; Achiam et al. (2017), supplement Lemma 3.
     """
     eps = check_probability(eps, "eps")
     if horizon is None:

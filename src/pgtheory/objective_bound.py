@@ -74,8 +74,8 @@ __all__ = [
 EXPECTATION_FORMS = ("slide", "max_abs", "range")
 #: Forms of :func:`improvement_lower_bound`, from the slide's as written to TRPO's.
 IMPROVEMENT_FORMS = ("slide", "constant", "max_abs", "range", "quadratic")
-#: Other names of forms, accepted wherever a form is: ``"eq44"`` is ``"quadratic"``, whose
-#: discounted penalty is TRPO's eq. (44) (:func:`pgtheory.trpo_eq44_penalty`, the name
+#: Other names of forms, accepted wherever a form is. ``"eq44"`` is ``"quadratic"``, whose
+#: discounted penalty is TRPO's eq. (44) (:func:`pgtheory.trpo_eq44_penalty`; the name
 #: :func:`pgtheory.trpo_bound` uses). A result keyed by form keeps the name it was given.
 IMPROVEMENT_FORM_ALIASES = {"eq44": "quadratic"}
 #: Default step sizes searched by :func:`conservative_update`.
