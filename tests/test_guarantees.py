@@ -384,6 +384,8 @@ def test_trpo_eq44_penalty_closed_form_and_its_two_users():
 
 
 def test_trpo_eq44_penalty_checks_its_arguments():
+    # A max TV of rows that sum to 1 up to PROB_ATOL may exceed 1 by rounding.
+    assert float(pg.trpo_eq44_penalty(1 + 1e-9, 0.5, 1.0)) == pytest.approx(4.0, rel=1e-8)
     for args, message in [
         ((1.5, 0.9, 1.0), "alpha is 1.5, expected a number in [0, 1]"),
         ((0.5, 1.0, 1.0), "gamma is 1.0, expected a number in [0, 1)"),

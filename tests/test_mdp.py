@@ -394,9 +394,25 @@ def test_random_mdp_arrays_keeps_both_draw_orders(branching, weights_first):
         np.testing.assert_array_equal(g, w)
     lead = () if B is None else (B,)
     assert [x.shape for x in got] == [(*lead, S, A, S), (*lead, S, A), (*lead, S)]
-    mdp = pg.random_mdp(S, A, rng=np.random.default_rng(7), branching=branching, concentration=0.5)
-    if not weights_first:
-        np.testing.assert_array_equal(mdp.P, got[0])
+    if not weights_first:  # random_mdp draws in this order
+        mdp = pg.random_mdp(
+            S, A, rng=np.random.default_rng(7), branching=branching, concentration=0.5
+        )
+        for g, w in zip((mdp.P, mdp.r, mdp.p0), want, strict=True):
+            np.testing.assert_array_equal(g, w)
+    else:  # random_mdp_batch in this one (a fixed gamma draws nothing before)
+        batch = pg.random_mdp_batch(
+            B, S, A, rng=np.random.default_rng(7), branching=branching, concentration=0.5
+        )
+        for g, w in zip(batch[:3], want, strict=True):
+            np.testing.assert_array_equal(g, w)
+    # The default concentration is 1 (flat Dirichlet rows).
+    default = pg.mdp.random_mdp_arrays(
+        S, A, rng=np.random.default_rng(7), n_mdps=B, weights_first=weights_first
+    )
+    flat = _legacy_draws(np.random.default_rng(7), S, A, B, None, 1.0, weights_first)
+    for g, w in zip(default, flat, strict=True):
+        np.testing.assert_array_equal(g, w)
 
 
 def test_random_mdp_arrays_orders_differ_only_in_the_draws():

@@ -300,6 +300,10 @@ def test_softmax_over_the_last_axis(shape):
             lambda: pg.kl_divergence_rows([np.nan, 1.0], [0.5, 0.5]),
             "p[0] is nan, expected a finite number",
         ),
+        (
+            lambda: pg.total_variation_rows([0.5, 0.5], [0.5, np.inf]),
+            "q[1] is inf, expected a finite number",
+        ),
     ],
 )
 def test_shared_formulas_bad_input(call, message):

@@ -124,8 +124,7 @@ def trpo_eq44_penalty(alpha: ArrayLike, gamma: ArrayLike, eps: ArrayLike) -> NDA
     ----------
     Schulman, Levine, Moritz, Jordan & Abbeel (2015), Appendix A, eqs. (28) and (44).
     """
-    alpha = check_unit_interval(alpha, "alpha", atol=PROB_ATOL)
-    gamma = check_unit_interval(gamma, "gamma", open_right=True)
+    alpha = check_unit_interval(alpha, "alpha", atol=PROB_ATOL)  # (gamma: checked by the sum)
     eps = as_float_array(eps, "eps")
     check_nonnegative(eps, "eps")
     return 2.0 * alpha * eps * discounted_s7_bound_sum(alpha, gamma)

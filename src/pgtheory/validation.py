@@ -115,7 +115,7 @@ def check_unit_interval(
     if bad.any():
         idx = tuple(np.argwhere(np.atleast_1d(bad))[0]) if arr.ndim else ()
         interval = "[0, 1)" if open_right else "[0, 1]"
-        value = float(arr[idx]) if arr.ndim else float(arr)
+        value = float(arr[idx])
         raise ValueError(
             f"{index_label(name, idx, False)} is {value!r}, expected a number in {interval}"
         )
