@@ -478,9 +478,8 @@ def max_tv_distance(pi: ArrayLike, pi_new: ArrayLike) -> float:
 
     ``TV[s] = 1/2 sum_a |pi_new[s, a] - pi[s, a]|`` (:func:`pgtheory.tv_distance`); the
     slide's ``|pi_theta'(a|s) - pi_theta(a|s)|``, read as an L1 sum over actions, is
-    ``2 TV[s]`` (the errata page, :ref:`errata-s8-distance`). For a deterministic ``pi`` it
-    equals
-    :func:`max_mistake_probability`.
+    ``2 TV[s]`` (the errata page, :ref:`which distance is eps <errata-s8-distance>`). For
+    a deterministic ``pi`` it equals :func:`max_mistake_probability`.
 
     Parameters
     ----------
@@ -552,7 +551,7 @@ def discounted_s7_bound_sum(eps: ArrayLike, gamma: ArrayLike) -> NDArray[np.floa
     among them TRPO's eq. (44) (:func:`pgtheory.trpo_eq44_penalty`) and conservative policy
     iteration's penalty (:func:`pgtheory.cpi_bound`). ``gamma^t`` stays inside the sum: the
     slide's ``sum_t 2 eps t`` has no discount and diverges (the errata page,
-    :ref:`errata-s9-max-f`, part (c)).
+    :ref:`max f should be max |f| <errata-s9-max-f>`, part (c)).
 
     Parameters
     ----------

@@ -10,7 +10,7 @@ with these marginals does better: ``P(X != Y) >= TV(p, q)`` always. The **maxima
 coupling** :func:`maximal_coupling` puts ``min(p, q)`` on the diagonal and spreads the
 rest as the product of the residuals ``(p - q)^+`` and ``(q - p)^+`` divided by
 ``TV(p, q)``. Under the slides' L1 convention, with ``sum_x |p - q| = eps``, it disagrees
-with probability ``eps / 2`` (the errata page, :ref:`errata-s8-distance`).
+with probability ``eps / 2`` (the errata page, :ref:`which distance is eps <errata-s8-distance>`).
 
 Slide S8 applies it in every state: with ``eps = max_s TV(pi_new(.|s), pi(.|s))``, run
 ``pi`` and ``pi_new`` side by side, drawing the action pair from the maximal coupling of
