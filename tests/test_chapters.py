@@ -23,10 +23,10 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
+import build_pdf
 import chapters
 import nbformat
 import pytest
-import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAPTERS = chapters.load()
@@ -164,27 +164,10 @@ def test_figure_is_the_interactive_figure_the_chapter_calls_and_stores(
     )
 
 
-def toc_docnames() -> list[str]:
-    """Every page of _toc.yml (jb-book format), in reading order, without suffix."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
-    names = [toc["root"]]
-
-    def walk(entries: list[dict] | None) -> None:
-        for entry in entries or []:
-            if "file" in entry:
-                names.append(entry["file"])
-            walk(entry.get("sections"))
-            walk(entry.get("chapters"))
-
-    walk(toc.get("parts"))
-    walk(toc.get("chapters"))
-    return [re.sub(r"\.(md|ipynb)$", "", str(n)) for n in names]
-
-
 def test_toc_lists_exactly_the_manifest_chapters_in_order() -> None:
     """_toc.yml is Jupyter Book's source of the reading order; its notebook pages are the
     manifest's chapters, each once, in the manifest's order."""
-    pages = toc_docnames()
+    pages = build_pdf.toc_docnames()
     notebooks = [p for p in pages if (ROOT / f"{p}.ipynb").is_file()]
     expected = [c.docname for c in CHAPTERS]
     assert notebooks == expected, (
@@ -484,7 +467,7 @@ def test_adding_a_chapter_is_one_manifest_entry(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stdout[-5000:] + proc.stderr[-5000:]
     chapter_docnames = {c.docname for c in CHAPTERS}
-    others = [d.rsplit("/", 1)[-1] for d in toc_docnames() if d not in chapter_docnames]
+    others = [d.rsplit("/", 1)[-1] for d in build_pdf.toc_docnames() if d not in chapter_docnames]
     checks = per_chapter_checks(
         proc.stdout.splitlines(), [c.name for c in CHAPTERS if c.figure], others
     )
