@@ -14,6 +14,9 @@
                                 twins book/text/*.md
     python3 tasks.py sync       sync chapters and their text twins without executing (the
                                 more recently edited file of a pair provides the cells)
+    python3 tasks.py lab        set up, write the chapters' readers' copies to _build/readers/
+                                (tools/readers_copy.py) and open them in JupyterLab (extra
+                                arguments go to `jupyter lab`; --copies-only: only write them)
     python3 tasks.py bench      run the benchmark scripts (tables of ratios)
     python3 tasks.py mutate     mutation-test the math modules (slow; not part of `test`)
 
@@ -204,6 +207,19 @@ def cmd_sync(paths: list[str]) -> None:
     run(PY, ROOT / "tools" / "execute_notebooks.py", "--sync-only", *paths)
 
 
+#: Where `python3 tasks.py lab` writes the readers' copies of the chapters (and the pages).
+READERS_DIR = ROOT / "_build" / "readers"
+
+
+def cmd_lab(extra: list[str]) -> None:
+    """The chapters as readers see them on Binder: readers' copies, opened in JupyterLab."""
+    setup()
+    run(PY, ROOT / "tools" / "readers_copy.py", "--out", READERS_DIR)
+    if "--copies-only" in extra:
+        return
+    run(BIN / "jupyter", "lab", f"--ServerApp.root_dir={READERS_DIR}", *extra)
+
+
 def cmd_bench() -> None:
     setup()
     for script in sorted((ROOT / "benchmarks").glob("bench_*.py")):
@@ -310,7 +326,7 @@ def cmd_mutate(extra: list[str]) -> None:
 
 
 def main(argv: list[str]) -> None:
-    commands = {"book", "test", "nbval", "execute", "sync", "bench", "mutate", "pdf", "lock"}
+    commands = {"book", "test", "nbval", "execute", "sync", "bench", "mutate", "pdf", "lock", "lab"}
     if not argv or argv[0] not in commands:
         sys.exit(__doc__)
     cmd, rest = argv[0], argv[1:]
@@ -330,6 +346,8 @@ def main(argv: list[str]) -> None:
         cmd_sync(rest)
     elif cmd == "mutate":
         cmd_mutate(rest)
+    elif cmd == "lab":
+        cmd_lab(rest)
     else:
         cmd_bench()
 
