@@ -5,8 +5,10 @@ a reader then opens a chapter in JupyterLab, runs it, and moves the widget's sli
 module does exactly that, offline and isolated:
 
 1. :func:`prepare_binder_env` copies the working tree (what a clone holds) to a temporary
-   directory and installs ``requirements.txt`` into a new virtual environment there
-   (``python -m venv`` + ``pip``), so nothing but that file provides the runtime.
+   directory, installs ``requirements.txt`` into a new virtual environment there
+   (``python -m venv`` + ``pip``), so nothing but that file provides the runtime, and runs
+   the repository's ``postBuild`` in it, as repo2docker does (it turns the chapters into
+   their readers' copies, ``tools/readers_copy.py``).
 2. :class:`LabServer` starts ``jupyter lab`` from that environment on 127.0.0.1 with a
    random token, with every user/config/data/workspace directory in the temporary
    directory and JupyterLab's news, update checks and autosave turned off; it is always
@@ -136,7 +138,23 @@ def prepare_binder_env(workdir: Path, *, source: Path = REPO_ROOT) -> BinderEnv:
         ready.write_text("ok\n", encoding="utf-8")
     else:
         _pip(env.python, "install", "--quiet", "--no-deps", "--force-reinstall", ".", cwd=repo)
+    run_post_build(env)
     return env
+
+
+def run_post_build(env: BinderEnv) -> None:
+    """Run the copy's ``postBuild`` with the venv first on PATH (as repo2docker does)."""
+    script = env.repo / "postBuild"
+    if not script.is_file():
+        return
+    environ = dict(os.environ)
+    environ["PATH"] = f"{env.bin}{os.pathsep}{environ.get('PATH', '')}"
+    environ["VIRTUAL_ENV"] = str(env.venv)
+    proc = subprocess.run(
+        ["bash", str(script)], cwd=env.repo, env=environ, capture_output=True, text=True
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"postBuild failed (exit {proc.returncode}):\n{proc.stderr[-4000:]}")
 
 
 def _write_lab_settings(settings_dir: Path) -> None:
@@ -157,16 +175,24 @@ class LabServer:
     token: str = field(default_factory=lambda: secrets.token_hex(24))
     process: subprocess.Popen | None = None
     log_path: Path | None = None
+    #: More command-line options for ``jupyter lab``.
+    extra_args: tuple[str, ...] = ()
+    #: The server's home (config, data, settings) under the env's root.
+    home_name: str = "home"
+    #: Lab extensions to disable (page_config ``disabledExtensions``), e.g. to show a check
+    #: failing without ``jupyterlab-myst``.
+    disabled_extensions: tuple[str, ...] = ()
 
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/"
 
-    def notebook_url(self, name: str) -> str:
-        return f"{self.base_url}lab/tree/{name}?token={self.token}"
+    def notebook_url(self, name: str, *, reset: bool = False) -> str:
+        """The notebook's URL; ``reset``: in a fresh workspace (no other tab restored)."""
+        return f"{self.base_url}lab/tree/{name}?{'reset&' if reset else ''}token={self.token}"
 
     def _environment(self) -> dict[str, str]:
-        home = self.env.root / "home"
+        home = self.env.root / self.home_name
         dirs = {
             "HOME": home,
             "JUPYTER_CONFIG_DIR": home / ".jupyter",
@@ -180,6 +206,10 @@ class LabServer:
         for path in dirs.values():
             path.mkdir(parents=True, exist_ok=True)
         _write_lab_settings(dirs["JUPYTERLAB_SETTINGS_DIR"])
+        page_config = dirs["JUPYTER_CONFIG_DIR"] / "labconfig" / "page_config.json"
+        page_config.parent.mkdir(parents=True, exist_ok=True)
+        disabled = {name: True for name in self.disabled_extensions}
+        page_config.write_text(json.dumps({"disabledExtensions": disabled}), encoding="utf-8")
         keep = ("PATH", "LANG", "LC_ALL", "TZ", "TMPDIR", "SYSTEMROOT")
         environ = {k: os.environ[k] for k in keep if k in os.environ}
         environ.update({k: str(v) for k, v in dirs.items()})
@@ -206,6 +236,7 @@ class LabServer:
             "--LabApp.news_url=None",
             "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
             "--LabApp.extension_manager=readonly",
+            *self.extra_args,
         ]
         with open(self.log_path, "w", encoding="utf-8") as log:
             self.process = subprocess.Popen(

@@ -13,9 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from binder import BinderEnv, LabServer, prepare_binder_env
 from browser_support import (
     ARTIFACTS,
     LOAD_TIMEOUT_MS,
+    REPO_ROOT,
     OfflineGuard,
     find_chromium,
     is_loopback_url,
@@ -425,3 +427,31 @@ def book_server(book_html: Path) -> Iterator[tuple[str, Path]]:
 def book(browser, book_server) -> BookVisitor:
     base_url, html_root = book_server
     return BookVisitor(browser, base_url, html_root)
+
+
+@pytest.fixture(scope="session")
+def binder_env(tmp_path_factory: pytest.TempPathFactory) -> BinderEnv:
+    """What Binder builds (once): a copy of the repository, requirements.txt installed in a
+    new venv, then its postBuild (``tests/browser/binder.py``)."""
+    if not (REPO_ROOT / "requirements.txt").is_file():
+        pytest.fail("requirements.txt does not exist: nothing to install on the Binder path")
+    return prepare_binder_env(tmp_path_factory.mktemp("binder"))
+
+
+@pytest.fixture(scope="session")
+def lab_server(binder_env: BinderEnv) -> Iterator[LabServer]:
+    """JupyterLab from the Binder venv, rooted at the copy's ``book/``; always stopped.
+
+    The app is exposed in the page (``window.jupyterapp``) so that tests can read the
+    notebook model (cells' collapsed state, the modified flag) behind what they see.
+    """
+    server = LabServer(
+        binder_env,
+        root_dir=binder_env.repo / "book",
+        extra_args=("--LabApp.expose_app_in_browser=True",),
+    )
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()

@@ -1,9 +1,11 @@
-"""The Binder path: ``pip install -r requirements.txt`` alone runs S7 live in JupyterLab.
+"""The Binder path: ``requirements.txt`` and ``postBuild`` alone run S7 live in JupyterLab.
 
 A fresh virtual environment gets exactly what Binder installs (``requirements.txt`` from a
-copy of the repository); JupyterLab from that environment opens the S7 chapter; chromium
-runs all cells, waits for the widget, and moves the ``eps`` slider with the keyboard. The
-test asserts that the notebook ran without errors and that the widget's figure changed.
+copy of the repository, then its ``postBuild``; the ``binder_env`` and ``lab_server``
+fixtures of ``conftest.py``, shared with ``test_jupyterlab.py``); JupyterLab from that
+environment opens the S7 chapter (its readers' copy); chromium runs all cells, waits for
+the widget, and moves the ``eps`` slider with the keyboard. The test asserts that the
+notebook ran without errors and that the widget's figure changed.
 The slider-to-figure latency (median of 10 moves) is written to
 ``test-artifacts/binder_latency.json`` and printed; it is a benchmark, not asserted
 (``benchmarks/bench_browser.py`` prints the same measurement as a table).
@@ -13,42 +15,15 @@ from __future__ import annotations
 
 import json
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from binder import (
-    EPS_LABEL,
-    S7_NOTEBOOK,
-    BinderEnv,
-    LabServer,
-    prepare_binder_env,
-    run_chapter_and_move_slider,
-)
+from binder import EPS_LABEL, S7_NOTEBOOK, BinderEnv, LabServer, run_chapter_and_move_slider
 from browser_support import ARTIFACTS, REPO_ROOT
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 N_MOVES = 10
-
-
-@pytest.fixture(scope="session")
-def binder_env(tmp_path_factory: pytest.TempPathFactory) -> BinderEnv:
-    """A copy of the repository with requirements.txt installed in a new venv (once)."""
-    if not (REPO_ROOT / "book" / S7_NOTEBOOK).is_file():
-        pytest.fail(f"book/{S7_NOTEBOOK} does not exist: nothing to run on the Binder path")
-    return prepare_binder_env(tmp_path_factory.mktemp("binder"))
-
-
-@pytest.fixture(scope="session")
-def lab_server(binder_env: BinderEnv) -> Iterator[LabServer]:
-    """JupyterLab from the Binder venv, rooted at the copy's ``book/``; always stopped."""
-    server = LabServer(binder_env, root_dir=binder_env.repo / "book")
-    try:
-        server.start()
-        yield server
-    finally:
-        server.stop()
 
 
 def test_requirements_alone_provide_the_runtime(binder_env: BinderEnv) -> None:
