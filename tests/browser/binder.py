@@ -359,6 +359,21 @@ _PROBE_JS = r"""
 """
 
 
+# Code cells without an execution count: from the notebook model when the app is exposed
+# (a collapsed input shows no prompt), else from the prompts on the page.
+_UNEXECUTED_JS = r"""
+() => {
+  const app = window.jupyterapp;
+  if (app && app.shell.currentWidget && app.shell.currentWidget.content) {
+    return app.shell.currentWidget.content.widgets
+      .filter((w) => w.model.type === 'code' && !w.model.executionCount).length;
+  }
+  return Array.from(document.querySelectorAll('.jp-CodeCell .jp-InputPrompt'))
+    .filter((p) => !/\[\d+\]/.test(p.textContent)).length;
+}
+"""
+
+
 # Error outputs (tracebacks) anywhere in the notebook.
 _ERROR_OUTPUTS_JS = r"""
 () => Array.from(document.querySelectorAll(
@@ -466,10 +481,7 @@ def run_chapter_and_move_slider(
                 after_src = page.evaluate("() => window.__pgProbe.currentSrc()")
         dialogs += _dismiss_dialogs(page)
         error_outputs = page.evaluate(_ERROR_OUTPUTS_JS)
-        unexecuted = page.evaluate(
-            "() => Array.from(document.querySelectorAll('.jp-CodeCell .jp-InputPrompt'))"
-            ".filter((p) => !/\\[\\d+\\]/.test(p.textContent)).length"
-        )
+        unexecuted = page.evaluate(_UNEXECUTED_JS)
         widget_errors = [
             text
             for text in ("Error displaying widget", "Loading widget", "model not found")
