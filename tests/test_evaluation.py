@@ -1,4 +1,4 @@
-"""Tests for pgtheory.evaluation: closed forms, loop references, properties."""
+"""Tests for pgtheory.core.evaluation: closed forms, loop references, properties."""
 
 import brute_force as bf
 import numpy as np

@@ -1,4 +1,4 @@
-"""Tests for pgtheory.policies."""
+"""Tests for pgtheory.core.policies."""
 
 import re
 

@@ -2,7 +2,7 @@
 
 :func:`plot_learning_curves` draws given numbers on an ``ax`` and computes nothing. The
 ``*_figure`` functions are the pure ``params -> Figure`` functions of the chapters'
-interactive figures; they call the tested library (:mod:`pgtheory.improvement`) on the
+interactive figures; they call the tested library (:mod:`pgtheory.pg_as_pi.improvement`) on the
 chapters' gridworld, :func:`pgtheory.gridworld_mdp` with its defaults.
 """
 

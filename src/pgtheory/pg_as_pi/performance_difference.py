@@ -23,9 +23,9 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from pgtheory.evaluation import evaluate, occupancy, state_marginals, time_indexed
-from pgtheory.mdp import TabularMDP, check_mdp_policies, check_mdp_policy
-from pgtheory.sampling import Trajectories, check_trajectories
+from pgtheory.core.evaluation import evaluate, occupancy, state_marginals, time_indexed
+from pgtheory.core.mdp import TabularMDP, check_mdp_policies, check_mdp_policy
+from pgtheory.core.sampling import Trajectories, check_trajectories
 
 __all__ = [
     "PDL_PROOF_STEPS",

@@ -44,10 +44,10 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from pgtheory.evaluation import discounted_visitation, policy_gradient
-from pgtheory.mdp import TabularMDP, check_mdp, check_mdp_policies
-from pgtheory.policies import kl_divergence, softmax_policy
-from pgtheory.validation import check_real, check_theta
+from pgtheory.core.evaluation import discounted_visitation, policy_gradient
+from pgtheory.core.mdp import TabularMDP, check_mdp, check_mdp_policies
+from pgtheory.core.policies import kl_divergence, softmax_policy
+from pgtheory.core.validation import check_real, check_theta
 
 __all__ = [
     "NaturalGradientStep",

@@ -19,12 +19,12 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from pgtheory.evaluation import evaluate, occupancy, time_indexed
-from pgtheory.importance_sampling import action_ratios
-from pgtheory.mdp import TabularMDP, check_mdp, check_mdp_policies, check_mdp_policy
-from pgtheory.policies import softmax_policy, total_variation_rows
-from pgtheory.sampling import Trajectories
-from pgtheory.validation import as_float_array, check_theta
+from pgtheory.core.evaluation import evaluate, occupancy, time_indexed
+from pgtheory.core.mdp import TabularMDP, check_mdp, check_mdp_policies, check_mdp_policy
+from pgtheory.core.policies import softmax_policy, total_variation_rows
+from pgtheory.core.sampling import Trajectories
+from pgtheory.core.validation import as_float_array, check_theta
+from pgtheory.pg_as_pi.importance_sampling import action_ratios
 
 __all__ = [
     "SurrogatePath",

@@ -23,7 +23,8 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from pgtheory.batched import (
+from pgtheory.bounding.state_distribution import discounted_s7_bound_sum
+from pgtheory.core.batched import (
     MDPBatch,
     batch_evaluate,
     batch_visitation,
@@ -31,10 +32,9 @@ from pgtheory.batched import (
     check_batch_policy,
     random_mdp_batch,
 )
-from pgtheory.bounds import discounted_s7_bound_sum
-from pgtheory.mdp import TabularMDP, check_mdp_policy
-from pgtheory.policies import kl_divergence_rows, softmax, total_variation_rows
-from pgtheory.validation import (
+from pgtheory.core.mdp import TabularMDP, check_mdp_policy
+from pgtheory.core.policies import kl_divergence_rows, softmax, total_variation_rows
+from pgtheory.core.validation import (
     PROB_ATOL,
     as_float_array,
     check_nonnegative,
@@ -289,7 +289,7 @@ def batch_trpo_bound(
 ) -> BoundParts:
     """:func:`trpo_bound` for ``B`` policy pairs at once, pair ``b`` on MDP ``b`` of ``batch``.
 
-    The same formulas, computed with the batched evaluation of :mod:`pgtheory.batched`: every
+    The same formulas, computed with the batched evaluation of :mod:`pgtheory.core.batched`: every
     field of the result is an array of shape (B,), entry ``b`` equal to
     ``trpo_bound(unstack_mdp(batch, b), pi[b], pi_new[b], form=form)`` (up to rounding).
 
@@ -445,7 +445,7 @@ def guarantee_path(
     Along CPI's mixtures ``pi_alpha = (1 - alpha) pi + alpha pi'`` every bound of this module
     applies: :func:`cpi_bound` with ``(pi', alpha)``, :func:`trpo_bound` (three forms) and
     :func:`cpo_bound` with ``(pi, pi_alpha)``. All ``K`` steps are evaluated at once
-    (:mod:`pgtheory.batched`).
+    (:mod:`pgtheory.core.batched`).
 
     Parameters
     ----------
@@ -568,7 +568,7 @@ def bound_tightness_sweep(
     large ``k``), and ``pi_new = (1 - alpha) pi + alpha pi'`` with ``alpha`` log-uniform in
     [1e-3, 1], set to 1 (``pi_new = pi'``, a generic pair) for a quarter of the MDPs. CPI's
     bound uses ``(pi', alpha)``, the others ``(pi, pi_new)``. Everything is computed with
-    the batched evaluation of :mod:`pgtheory.batched`.
+    the batched evaluation of :mod:`pgtheory.core.batched`.
 
     Parameters
     ----------

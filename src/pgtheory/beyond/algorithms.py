@@ -21,13 +21,13 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from pgtheory.batched import MDPBatch, batch_evaluate, batch_occupancy, batch_visitation
-from pgtheory.guarantees import TRPO_FORMS, batch_trpo_bound
-from pgtheory.mdp import TabularMDP, check_mdp
-from pgtheory.natural_gradient import natural_gradient_step
-from pgtheory.policies import kl_divergence_rows, softmax, total_variation_rows
-from pgtheory.sampling import sample_trajectories
-from pgtheory.validation import (
+from pgtheory.beyond.guarantees import TRPO_FORMS, batch_trpo_bound
+from pgtheory.beyond.natural_gradient import natural_gradient_step
+from pgtheory.core.batched import MDPBatch, batch_evaluate, batch_occupancy, batch_visitation
+from pgtheory.core.mdp import TabularMDP, check_mdp
+from pgtheory.core.policies import kl_divergence_rows, softmax, total_variation_rows
+from pgtheory.core.sampling import sample_trajectories
+from pgtheory.core.validation import (
     as_float_array,
     check_policy,
     check_positive_int,

@@ -39,17 +39,23 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from pgtheory.bounds import discounted_s7_bound_sum, s7_bound
-from pgtheory.evaluation import ValueFunctions, evaluate, occupancy, time_indexed
-from pgtheory.improvement import TIE_ATOL, greedy_policy
-from pgtheory.mdp import TabularMDP, check_mdp, check_mdp_policies, check_mdp_policy, random_mdp
-from pgtheory.policies import total_variation_rows
-from pgtheory.validation import (
+from pgtheory.bounding.state_distribution import discounted_s7_bound_sum, s7_bound
+from pgtheory.core.evaluation import ValueFunctions, evaluate, occupancy, time_indexed
+from pgtheory.core.mdp import (
+    TabularMDP,
+    check_mdp,
+    check_mdp_policies,
+    check_mdp_policy,
+    random_mdp,
+)
+from pgtheory.core.policies import total_variation_rows
+from pgtheory.core.validation import (
     as_float_array,
     check_distribution,
     check_policy,
     check_positive_int,
 )
+from pgtheory.pg_as_pi.improvement import TIE_ATOL, greedy_policy
 
 __all__ = [
     "EXPECTATION_FORMS",

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from pgtheory.validation import (
+from pgtheory.core.validation import (
     as_float_array,
     check_distribution,
     check_indices,
@@ -197,7 +197,7 @@ def total_variation_rows(p: ArrayLike, q: ArrayLike) -> NDArray[np.float64]:
     ValueError
         If the shapes differ, the last axis is missing or empty, or a row is not a
         distribution (a negative or non-finite entry, or a sum off 1 by more than
-        :data:`pgtheory.validation.PROB_ATOL`); the message names the first offending entry.
+        :data:`pgtheory.core.validation.PROB_ATOL`); the message names the first offending entry.
 
     References
     ----------

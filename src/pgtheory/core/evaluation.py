@@ -2,7 +2,7 @@
 
 Everything here is computed in closed form: linear solves for the discounted
 case, backward induction over time for a finite horizon, forward propagation of
-state marginals. Shapes follow :mod:`pgtheory.mdp`; policies are ``pi[s, a]``.
+state marginals. Shapes follow :mod:`pgtheory.core.mdp`; policies are ``pi[s, a]``.
 
 Finite horizon ``T``: values carry the time index, ``V[t, s]``, ``Q[t, s, a]``,
 ``A[t, s, a]`` for ``t = 0..T-1``, with
@@ -17,8 +17,8 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from pgtheory.mdp import TabularMDP, check_mdp, check_mdp_policy, resolve_horizon
-from pgtheory.policies import softmax_policy
+from pgtheory.core.mdp import TabularMDP, check_mdp, check_mdp_policy, resolve_horizon
+from pgtheory.core.policies import softmax_policy
 
 __all__ = [
     "ValueFunctions",
