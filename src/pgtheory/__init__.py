@@ -16,7 +16,7 @@ The package is laid out as the course (``book/contributing.md`` shows the tree):
 
 Every public function is also available here (``pgtheory.evaluate``), and the former flat
 module names still import (``pgtheory.bounds`` is :mod:`pgtheory.bounding.state_distribution`,
-:data:`LEGACY_MODULES`). ``import pgtheory`` imports numpy only. Figures and interactive
+``pgtheory.LEGACY_MODULES``). ``import pgtheory`` imports numpy only. Figures and interactive
 figures are in :mod:`pgtheory.viz` (``import pgtheory.viz``, or ``pgtheory.viz`` after
 ``import pgtheory``, which loads it on first use). Shape convention: ``P[s, a, s']``,
 ``r[s, a]``, ``pi[s, a]``, ``p0[s]``; ``theta[s, a]`` for the tabular softmax policy.

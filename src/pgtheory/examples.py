@@ -3,8 +3,7 @@
 Each chapter draws its example here, with numpy only, so that the numbers a chapter prints
 are computed by tested, mutation-tested code and :mod:`pgtheory.viz` only draws them. The
 examples share their draws where the chapters say they do: slide S6's and S9's examples
-are slide S3's MDP and policy (:func:`pdl_example`, seed 0), drawn once, by
-:func:`_pdl_draws`.
+are slide S3's MDP and policy (:func:`pdl_example`, seed 0), drawn once.
 """
 
 from __future__ import annotations
