@@ -454,7 +454,7 @@ def test_unvisited_states_count_nowhere():
     new[0, 3] = [1.0, 0.0]
     new[0, 0] = [0.7, 0.3]
     want = d[0] * pg.kl_divergence(pi[0], new[0])[0]
-    np.testing.assert_allclose(alg._mean_kl(d[None], pi, new), [want], rtol=1e-14)
+    np.testing.assert_allclose(pg.average_kl_rows(d[None], pi, new), [want], rtol=1e-14)
     # PPO never samples the unreachable state: its logits there are left alone
     ppo = pg.ppo_clip(pg.TabularMDP(mdp.P, mdp.r, mdp.p0, 0.5), np.zeros((4, 2)), 2, rng=rng)
     np.testing.assert_array_equal(ppo.policies[-1][3], [0.5, 0.5])

@@ -123,6 +123,7 @@ from pgtheory.core.evaluation import (
     induced_chain,
     occupancy,
     policy_gradient,
+    return_from_values,
     state_marginals,
     time_indexed,
 )
@@ -135,6 +136,7 @@ from pgtheory.core.mdp import (
     tightrope_policies,
 )
 from pgtheory.core.policies import (
+    average_kl_rows,
     deterministic_policy,
     epsilon_close_policy,
     kl_divergence,
@@ -319,6 +321,7 @@ __all__ = [
     "action_ratios",
     "advantage_sums",
     "average_kl",
+    "average_kl_rows",
     "batch_evaluate",
     "batch_expected_return",
     "batch_occupancy",
@@ -385,6 +388,7 @@ __all__ = [
     "reinforce",
     "reinforce_gradient",
     "reinforce_gradient_samples",
+    "return_from_values",
     "reward_to_go",
     "s7_bound",
     "s7_linear_bound",

@@ -40,7 +40,12 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from pgtheory.bounding.state_distribution import discounted_s7_bound_sum, s7_bound
-from pgtheory.core.evaluation import ValueFunctions, evaluate, occupancy, time_indexed
+from pgtheory.core.evaluation import (
+    evaluate,
+    occupancy,
+    return_from_values,
+    time_indexed,
+)
 from pgtheory.core.mdp import (
     TabularMDP,
     check_mdp,
@@ -259,13 +264,7 @@ class _OldPolicy(NamedTuple):
     def of(cls, mdp: TabularMDP, pi: NDArray) -> _OldPolicy:
         vf = evaluate(mdp, pi)
         A = time_indexed(mdp, vf.A)
-        return cls(mdp, pi, A, occupancy(mdp, pi), _start_value(mdp, vf))
-
-
-def _start_value(mdp: TabularMDP, vf: ValueFunctions) -> float:
-    """``J = E_{s0 ~ p0}[V(s0)]`` (``V[0]`` for a finite horizon)."""
-    V = vf.V if mdp.horizon is None else vf.V[0]
-    return float(mdp.p0 @ V)
+        return cls(mdp, pi, A, occupancy(mdp, pi), return_from_values(mdp, vf.V))
 
 
 def _bounds(
@@ -280,7 +279,7 @@ def _bounds(
     f = np.einsum("sa,tsa->ts", pi_new, A)
     surrogate = float(np.einsum("ts,ts->", old.occupancy, f))
     eps = float(total_variation_rows(pi_new, old.pi).max())
-    gap = _start_value(mdp, evaluate(mdp, pi_new)) - old.J if with_gap else np.nan
+    gap = return_from_values(mdp, evaluate(mdp, pi_new).V) - old.J if with_gap else np.nan
     gamma = mdp.gamma
     if mdp.horizon is None:
         weights = np.array([float(discounted_s7_bound_sum(eps, gamma))])
@@ -408,7 +407,7 @@ def _mixture_run(
         chosen.append(steps[k])
         bounds.append(candidates[k])
         policies.append(pi)
-    J0 = _start_value(mdp, evaluate(mdp, policies[0]))
+    J0 = return_from_values(mdp, evaluate(mdp, policies[0]).V)
     return UpdateRun(
         np.array(policies),
         J0 + np.concatenate([[0.0], np.cumsum(J)]),

@@ -19,6 +19,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from pgtheory.core.mdp import TabularMDP, check_mdp, check_mdp_policy, resolve_horizon
 from pgtheory.core.policies import softmax_policy
+from pgtheory.core.validation import as_float_array
 
 __all__ = [
     "ValueFunctions",
@@ -28,6 +29,7 @@ __all__ = [
     "induced_chain",
     "occupancy",
     "policy_gradient",
+    "return_from_values",
     "state_marginals",
     "time_indexed",
 ]
@@ -112,7 +114,24 @@ def evaluate(mdp: TabularMDP, pi: ArrayLike) -> ValueFunctions:
 def expected_return(mdp: TabularMDP, pi: ArrayLike) -> float:
     """``J(pi) = E_{s0 ~ p0}[V(s0)]`` (``V[0]`` for a finite horizon). Slide S3."""
     mdp, pi = check_mdp_policy(mdp, pi)
-    V = _evaluate(mdp, pi).V
+    return return_from_values(mdp, _evaluate(mdp, pi).V)
+
+
+def return_from_values(mdp: TabularMDP, V: ArrayLike) -> float:
+    """``J = E_{s0 ~ p0}[V(s0)]`` from values already computed: ``p0 . V`` for a discounted
+    MDP (``V`` of shape (S,)), ``p0 . V[0]`` for a finite horizon (``V`` of shape (T, S)).
+
+    Raises
+    ------
+    ValueError
+        If ``V`` is not finite or does not have the shape of the MDP's values.
+    """
+    mdp = check_mdp(mdp)
+    S = mdp.n_states
+    shape = (S,) if mdp.horizon is None else (mdp.horizon, S)
+    V = as_float_array(V, "V")
+    if V.shape != shape:
+        raise ValueError(f"V must have shape {shape} (the MDP's values), got {V.shape}")
     return float(mdp.p0 @ (V if mdp.horizon is None else V[0]))
 
 
