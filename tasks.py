@@ -2,8 +2,9 @@
 """The project's commands. Each sets up `.venv` (idempotent) and then does one job.
 
     python3 tasks.py book       set up, build the book (HTML under _build/html) and its PDF
-    python3 tasks.py test       set up, run every test (library, notebooks, build, browser,
-                                the locks, the workflows, the PDF)
+    python3 tasks.py test       set up, lint (ruff), type-check (mypy), run every test
+                                (library, notebooks, build, browser, the locks, the
+                                workflows, the PDF)
     python3 tasks.py nbval      set up, check that every chapter reproduces its stored outputs
                                 (nbval, one thread; --all: on every CPU path the tests use)
     python3 tasks.py pdf        set up, build the book, print it into _build/pdf/pgtheory.pdf
@@ -178,6 +179,7 @@ def cmd_test(extra: list[str]) -> None:
     sources = ("src", "tests", "benchmarks", "tools", "tasks.py")
     run(BIN / "ruff", "check", *sources)
     run(BIN / "ruff", "format", "--check", *sources)
+    run(PY, "-m", "mypy")  # the package, with [tool.mypy] of pyproject.toml
     run(PY, "-m", "pytest", *extra)
 
 

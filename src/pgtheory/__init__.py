@@ -22,8 +22,9 @@ figures are in :mod:`pgtheory.viz` (``import pgtheory.viz``, or ``pgtheory.viz``
 ``r[s, a]``, ``pi[s, a]``, ``p0[s]``; ``theta[s, a]`` for the tabular softmax policy.
 """
 
+from collections.abc import Sequence
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, cast
 
 from pgtheory import examples as examples  # the chapters' examples, pgtheory.examples
 from pgtheory.beyond.algorithms import (
@@ -197,6 +198,9 @@ from pgtheory.pg_as_pi.surrogate import (
     surrogate_path,
 )
 
+if TYPE_CHECKING:
+    from importlib.machinery import ModuleSpec
+
 __version__ = "0.1.0"
 
 #: The modules' former flat names and the modules they are now: ``import pgtheory.bounds``
@@ -232,16 +236,20 @@ class _LegacyModuleFinder:
     """
 
     @staticmethod
-    def find_spec(fullname: str, path: object = None, target: object = None) -> object:
+    def find_spec(
+        fullname: str, path: Sequence[str] | None = None, target: ModuleType | None = None
+    ) -> "ModuleSpec | None":
         import importlib.util
 
         package, _, old = fullname.partition(".")
         if package != __name__ or old not in LEGACY_MODULES:
             return None
-        return importlib.util.spec_from_loader(fullname, _LegacyModuleFinder)
+        # typeshed's LoaderProtocol asks for the deprecated load_module; the import system
+        # calls create_module and exec_module, which this class has.
+        return importlib.util.spec_from_loader(fullname, _LegacyModuleFinder)  # type: ignore[arg-type]
 
     @staticmethod
-    def create_module(spec: Any) -> ModuleType:
+    def create_module(spec: "ModuleSpec") -> ModuleType:
         import importlib
 
         module = importlib.import_module(LEGACY_MODULES[spec.name.partition(".")[2]])
@@ -250,7 +258,9 @@ class _LegacyModuleFinder:
 
     @staticmethod
     def exec_module(module: ModuleType) -> None:
-        module.__spec__ = module.__spec__.loader_state  # the module's own spec again
+        # the import system has set module.__spec__ to the spec create_module was given
+        spec = cast("ModuleSpec", module.__spec__)
+        module.__spec__ = spec.loader_state  # the module's own spec again
 
 
 def _alias_legacy_modules() -> None:

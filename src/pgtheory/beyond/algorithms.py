@@ -520,7 +520,8 @@ def maximize_bound(
     policies, sizes = [softmax(theta)], []
     for _ in range(K):
         pi = policies[-1]
-        u = batch_evaluate(batch, pi[None]).A[0]  # centred already: sum_a pi(a|s) A(s, a) = 0
+        # centred already: sum_a pi(a|s) A(s, a) = 0
+        u: NDArray[np.float64] = batch_evaluate(batch, pi[None]).A[0]
         top = np.abs(u).max()
         size = 0.0
         if top > 0.0:

@@ -391,22 +391,22 @@ def _check_steps(steps: ArrayLike) -> NDArray[np.float64]:
 def _mixture_run(
     mdp: TabularMDP, pi: ArrayLike, n_iterations: int, steps: NDArray, form: str
 ) -> UpdateRun:
-    mdp, pi = check_mdp_policy(mdp, pi)
+    mdp, pi_k = check_mdp_policy(mdp, pi)
     n_iterations = check_positive_int(n_iterations, "n_iterations")
-    policies, J, chosen, bounds = [pi], [], [], []
+    policies, J, chosen, bounds = [pi_k], [], [], []
     for _ in range(n_iterations):
-        target = surrogate_greedy_policy(mdp, pi)
-        old = _OldPolicy.of(mdp, pi)
+        target = surrogate_greedy_policy(mdp, pi_k)
+        old = _OldPolicy.of(mdp, pi_k)
         candidates = [
-            _bounds(old, (1.0 - a) * pi + a * target, (form,), with_gap=False)[form].bound
+            _bounds(old, (1.0 - a) * pi_k + a * target, (form,), with_gap=False)[form].bound
             for a in steps
         ]
         k = int(np.argmax(candidates))
-        pi = (1.0 - steps[k]) * pi + steps[k] * target
-        J.append(_bounds(old, pi, (form,))[form].gap)
+        pi_k = (1.0 - steps[k]) * pi_k + steps[k] * target
+        J.append(_bounds(old, pi_k, (form,))[form].gap)
         chosen.append(steps[k])
         bounds.append(candidates[k])
-        policies.append(pi)
+        policies.append(pi_k)
     J0 = return_from_values(mdp, evaluate(mdp, policies[0]).V)
     return UpdateRun(
         np.array(policies),

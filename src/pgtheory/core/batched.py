@@ -11,8 +11,8 @@ is covered.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import NamedTuple
+from collections.abc import Iterable, Sequence
+from typing import Any, NamedTuple, Self
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -132,8 +132,10 @@ class MDPBatch(_MDPBatchFields):
     def __new__(cls, P: ArrayLike, r: ArrayLike, p0: ArrayLike, gamma: ArrayLike) -> MDPBatch:
         return super().__new__(cls, *_check_batch_arrays(P, r, p0, gamma))
 
+    # used by _replace: validate there too. The ignore: mypy's own NamedTuple._make is generic
+    # in its class argument, which no override can match (mypy compares them unbound).
     @classmethod
-    def _make(cls, iterable) -> MDPBatch:  # used by _replace: validate there too
+    def _make(cls, iterable: Iterable[Any]) -> Self:  # type: ignore[override]
         return cls(*iterable)
 
     @classmethod

@@ -171,7 +171,9 @@ def state_marginals(
 def _occupancy(mdp: TabularMDP, pi: NDArray) -> NDArray[np.float64]:
     if mdp.horizon is None:
         P_pi, _ = _induced_chain(mdp, pi)
-        return np.linalg.solve(np.eye(mdp.n_states) - mdp.gamma * P_pi.T, mdp.p0)[None, :]
+        rho = np.linalg.solve(np.eye(mdp.n_states) - mdp.gamma * P_pi.T, mdp.p0)
+        # numpy's stubs: solve of float64 arrays is floating[Any] (it is float64)
+        return rho[None, :]  # type: ignore[return-value]
     p = _state_marginals(mdp, pi, mdp.horizon)
     return (mdp.gamma ** np.arange(mdp.horizon))[:, None] * p
 

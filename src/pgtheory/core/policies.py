@@ -327,6 +327,7 @@ def epsilon_close_policy(
     pi = deterministic_policy(actions, n_actions)
     eps = check_probability(eps, "eps")
     rng = check_rng(rng)
+    S: int  # numpy's stubs type shapes as tuple[Any, ...]; rng.random(S) is then ambiguous
     S, A = pi.shape
     if A == 1:
         return pi

@@ -92,7 +92,7 @@ def check_distribution(arr: NDArray, name: str, atol: float = PROB_ATOL) -> None
         raise ValueError(f"{label} sums to {total:.6g}, expected 1 (atol={atol:g})")
 
 
-def check_probability(x: float, name: str) -> float:
+def check_probability(x: object, name: str) -> float:
     """Raise unless ``x`` is a real number in [0, 1]; return it as float."""
     x = check_real(x, name)
     if not 0.0 <= x <= 1.0:

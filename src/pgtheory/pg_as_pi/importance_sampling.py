@@ -286,7 +286,9 @@ def trajectory_ratios(
     ----------
     Slide S5; Precup, Sutton & Singh (2000).
     """
-    return np.cumprod(action_ratios(mdp, pi, pi_new, trajectories), axis=1)
+    ratios = action_ratios(mdp, pi, pi_new, trajectories)
+    # numpy's stubs: cumprod of a float64 array is floating[Any] (it is float64)
+    return np.cumprod(ratios, axis=1)  # type: ignore[return-value]
 
 
 class PerStepTerms(NamedTuple):

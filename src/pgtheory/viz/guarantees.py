@@ -9,6 +9,8 @@ interactive figure (:func:`guarantee_widget`); it calls the tested library
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
@@ -45,7 +47,7 @@ GUARANTEE_FAMILIES = {
     "CPI and CPO": ("cpi", "cpo"),
 }
 #: The static page's grid of :func:`guarantee_widget`.
-GUARANTEE_GRID = {
+GUARANTEE_GRID: dict[str, tuple[Any, ...]] = {
     "family": tuple(GUARANTEE_FAMILIES),
     "eps": (0.01, 0.1, 1.0),
     "gamma": (0.5, 0.9),
