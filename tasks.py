@@ -2,8 +2,9 @@
 """The project's commands. Each sets up `.venv` (idempotent) and then does one job.
 
     python3 tasks.py book       set up, build the book (HTML under _build/html) and its PDF
-    python3 tasks.py test       set up, run every test (library, notebooks, build, browser,
-                                the locks, the workflows, the PDF)
+    python3 tasks.py test       set up, lint (ruff), type-check (mypy), run every test
+                                (library, notebooks, build, browser, the locks, the
+                                workflows, the PDF)
     python3 tasks.py nbval      set up, check that every chapter reproduces its stored outputs
                                 (nbval, one thread; --all: on every CPU path the tests use)
     python3 tasks.py pdf        set up, build the book, print it into _build/pdf/pgtheory.pdf
@@ -67,18 +68,23 @@ MUTATED_PREFIX = "src/pgtheory/"
 def math_modules(pyproject: Path = PYPROJECT) -> tuple[str, ...]:
     """The math modules under mutation testing: ``[tool.mutmut] only_mutate`` of pyproject.toml.
 
-    Each entry must be ``src/pgtheory/<name>.py``; returns the names, in the file's order.
+    Each entry must be a module file ``src/pgtheory/<package>/<name>.py`` (or
+    ``src/pgtheory/<name>.py``); returns the dotted names below ``pgtheory``, such as
+    ``"core.mdp"``, in the file's order.
     """
     import tomllib  # here, not at the top: tasks.py first checks that Python is >= 3.11
 
     config = tomllib.loads(pyproject.read_text(encoding="utf-8"))["tool"]["mutmut"]
     names = []
     for path in config["only_mutate"]:
-        name = path.removeprefix(MUTATED_PREFIX).removesuffix(".py")
-        if path != f"{MUTATED_PREFIX}{name}.py" or not name.isidentifier():
+        parts = path.removeprefix(MUTATED_PREFIX).removesuffix(".py").split("/")
+        name = ".".join(parts)
+        if path != f"{MUTATED_PREFIX}{'/'.join(parts)}.py" or not all(
+            part.isidentifier() for part in parts
+        ):
             sys.exit(
                 f"{pyproject}: [tool.mutmut] only_mutate: expected "
-                f"'{MUTATED_PREFIX}<module>.py', got {path!r}"
+                f"'{MUTATED_PREFIX}[<package>/]<module>.py', got {path!r}"
             )
         names.append(name)
     return tuple(names)
@@ -176,6 +182,7 @@ def cmd_test(extra: list[str]) -> None:
     sources = ("src", "tests", "benchmarks", "tools", "tasks.py")
     run(BIN / "ruff", "check", *sources)
     run(BIN / "ruff", "format", "--check", *sources)
+    run(PY, "-m", "mypy")  # the package, with [tool.mypy] of pyproject.toml
     run(PY, "-m", "pytest", *extra)
 
 
@@ -304,7 +311,7 @@ def cmd_mutate(extra: list[str]) -> None:
     run(mutmut, "run", "--max-children", str(os.cpu_count() or 2), *extra)
     elapsed = time.monotonic() - start
     exit_codes: dict[str, int | None] = {}
-    for meta in (ROOT / "mutants" / "src" / "pgtheory").glob("*.py.meta"):
+    for meta in (ROOT / "mutants" / "src" / "pgtheory").rglob("*.py.meta"):
         exit_codes |= json.loads(meta.read_text())["exit_code_by_key"]
     rows = mutation_scores(exit_codes, equivalent)
     print(f"\nMutation testing of the math modules ({elapsed:.0f} s, {date.today()}):\n")

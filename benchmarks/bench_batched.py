@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Benchmark of pgtheory.batched: exact evaluation of many MDPs at once.
+"""Benchmark of pgtheory.core.batched: exact evaluation of many MDPs at once.
 
 Each case times the library and a baseline side by side in this one run (interleaved
 repeats, median of each; see ``_common.measure``) and prints their ratio, because the
@@ -13,7 +13,7 @@ Cases (full run, B = 10,000 random discounted MDPs with S = 5, A = 3):
 * ``batch_evaluate`` and ``batch_visitation`` each against the bare numpy floor: the same
   math written out with no validation (one ``einsum`` for ``P_pi``, one batched
   ``np.linalg.solve``): target library / bare <= 1.5.
-* ``bound_tightness_sweep`` on 10,000 MDPs (every bound of ``pgtheory.guarantees``): target
+* ``bound_tightness_sweep`` on 10,000 MDPs (every bound of ``pgtheory.beyond.guarantees``): target
   <= 10 s, the budget of the chapter that runs it.
 
 Before timing, the loop and the floor are checked against the library (rtol 1e-10); a

@@ -1,6 +1,6 @@
 """CartPole-v1 throughput of slide S1's REINFORCE training loop (issue #10).
 
-Trains the linear softmax policy of :mod:`pgtheory.cartpole` with the chapter's default
+Trains the linear softmax policy of :mod:`pgtheory.pg_as_pi.cartpole` with the chapter's default
 budget and reports environment steps per second of the whole loop (gymnasium's vectorized
 environment, the policy, the estimate and the update), the time, and the 100-episode
 evaluation score. The design notes measured 50-90 k steps/s on this kind of machine.

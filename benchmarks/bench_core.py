@@ -52,7 +52,7 @@ from _common import fmt_rate, fmt_time, format_table, measure
 from numpy.typing import NDArray
 
 import pgtheory as pg
-from pgtheory.natural_gradient import PINV_RTOL
+from pgtheory.beyond.natural_gradient import PINV_RTOL
 
 HEADER = ("case", "library", "baseline", "ratio", "target", "result")
 

@@ -1,4 +1,4 @@
-"""Tests for pgtheory.algorithms: CPI, NPG, TRPO, PPO-clip and the bound-maximizing update
+"""Tests for pgtheory.beyond.algorithms: CPI, NPG, TRPO, PPO-clip and the bound-maximizing update
 (Kakade & Langford 2002; Kakade 2001; Schulman et al. 2015, 2017)."""
 
 import re
@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 import pgtheory as pg
 from pgtheory import algorithms as alg
-from pgtheory.natural_gradient import average_kl, fisher_matrix
+from pgtheory.beyond.natural_gradient import average_kl, fisher_matrix
 
 TOL = 1e-10
 
@@ -454,7 +454,7 @@ def test_unvisited_states_count_nowhere():
     new[0, 3] = [1.0, 0.0]
     new[0, 0] = [0.7, 0.3]
     want = d[0] * pg.kl_divergence(pi[0], new[0])[0]
-    np.testing.assert_allclose(alg._mean_kl(d[None], pi, new), [want], rtol=1e-14)
+    np.testing.assert_allclose(pg.average_kl_rows(d[None], pi, new), [want], rtol=1e-14)
     # PPO never samples the unreachable state: its logits there are left alone
     ppo = pg.ppo_clip(pg.TabularMDP(mdp.P, mdp.r, mdp.p0, 0.5), np.zeros((4, 2)), 2, rng=rng)
     np.testing.assert_array_equal(ppo.policies[-1][3], [0.5, 0.5])
@@ -577,7 +577,7 @@ def test_maximize_bound_stays_when_every_step_is_too_long():
 
 
 def test_softmax_of_large_logits():
-    from pgtheory.policies import softmax
+    from pgtheory.core.policies import softmax
 
     out = softmax(np.array([[1000.0, 0.0], [-1000.0, -999.0]]))
     np.testing.assert_allclose(out, [[1.0, 0.0], [1 / (1 + np.e), np.e / (1 + np.e)]], atol=1e-15)

@@ -1,4 +1,4 @@
-"""Tests for pgtheory.batched: batched exact evaluation equals the one-MDP functions."""
+"""Tests for pgtheory.core.batched: batched exact evaluation equals the one-MDP functions."""
 
 import re
 

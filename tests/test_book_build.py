@@ -156,8 +156,8 @@ def test_no_page_includes_a_script_twice(book_html: Path) -> None:
 def test_api_page_documents_every_public_module(book_html: Path) -> None:
     api = book_html / "book" / "api.html"
     ids = {attrs["id"] for _, attrs in tags(api) if "id" in attrs}
-    assert "pgtheory.evaluation.evaluate" in ids
-    assert "pgtheory.mdp.TabularMDP" in ids
+    assert "pgtheory.core.evaluation.evaluate" in ids
+    assert "pgtheory.core.mdp.TabularMDP" in ids
     src = ROOT / "src" / "pgtheory"
     modules = sorted(
         ".".join(p.relative_to(src).with_suffix("").parts).removesuffix(".__init__")
@@ -174,8 +174,8 @@ def test_api_page_documents_every_public_module(book_html: Path) -> None:
 def test_public_names_link_to_the_api_page(book_html: Path) -> None:
     # notation.md writes {py:func}`pgtheory.evaluate`; tools/pgtheory_sphinx.py resolves it.
     hrefs = {a.get("href", "") for t, a in tags(book_html / "book" / "notation.html") if t == "a"}
-    assert "api.html#pgtheory.evaluation.evaluate" in hrefs
-    assert "api.html#pgtheory.policies.tv_distance" in hrefs
+    assert "api.html#pgtheory.core.evaluation.evaluate" in hrefs
+    assert "api.html#pgtheory.core.policies.tv_distance" in hrefs
 
 
 def test_errata_page_lists_seven_errata_in_slide_order_and_links_s7(book_html: Path) -> None:

@@ -1,4 +1,5 @@
-"""Tests for pgtheory.cartpole (gymnasium's CartPole-v1, REINFORCE with a linear softmax)."""
+"""Tests for pgtheory.pg_as_pi.cartpole (gymnasium's CartPole-v1, REINFORCE with a linear
+softmax)."""
 
 import re
 

@@ -182,7 +182,7 @@ BASE = {
     "slide": "S1",
     "file": CHAPTERS[0].file,
     "title": "A title",
-    "modules": ["mdp"],
+    "modules": ["core.mdp"],
     "budget_seconds": 10.0,
     "search_query": "a query",
 }
@@ -219,7 +219,7 @@ def test_load_reads_a_valid_manifest(tmp_path: Path) -> None:
         slide="S1",
         file=CHAPTERS[0].file,
         title="A title",
-        modules=("mdp",),
+        modules=("core.mdp",),
         budget_seconds=10.0,
         search_query="a query",
     )
@@ -249,7 +249,10 @@ def test_load_reads_a_valid_manifest(tmp_path: Path) -> None:
         ([{**BASE, "budget_seconds": 0}], r"chapter 1 \(S1\): field 'budget_seconds': expected a"),
         ([{**BASE, "modules": []}], r"chapter 1 \(S1\): field 'modules': expected a non-empty"),
         ([{**BASE, "modules": ["no"]}], r"chapter 1 \(S1\): field 'modules': 'no' is not a module"),
-        ([{**BASE, "modules": ["mdp", "mdp"]}], r"chapter 1 \(S1\): field 'modules': .* twice"),
+        (
+            [{**BASE, "modules": ["core.mdp", "core.mdp"]}],
+            r"chapter 1 \(S1\): field 'modules': .* twice",
+        ),
     ],
 )
 def test_load_names_the_entry_and_field_of_an_error(
@@ -359,7 +362,7 @@ def test_the_pattern_check_leaves_other_uses_alone(line: str) -> None:
 EXTRA = {
     "slide": "S11",
     "title": "An extra chapter",
-    "modules": ["mdp"],
+    "modules": ["core.mdp"],
     "figure": "distribution_shift_widget",
     "budget_seconds": 10.0,
     "search_query": "extra chapter",

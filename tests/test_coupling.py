@@ -1,4 +1,4 @@
-"""Tests for pgtheory.coupling (slide S8; Levin, Peres & Wilmer 2017, Prop. 4.7)."""
+"""Tests for pgtheory.bounding.coupling (slide S8; Levin, Peres & Wilmer 2017, Prop. 4.7)."""
 
 import re
 

@@ -1,10 +1,10 @@
-"""Tests for pgtheory.distribution_shift: slide S7's numbers as a pure function."""
+"""Tests for pgtheory.bounding.distribution_shift: slide S7's numbers as a pure function."""
 
 import numpy as np
 import pytest
 
 import pgtheory as pg
-from pgtheory.distribution_shift import DISTRIBUTION_SHIFT_DEFAULTS
+from pgtheory.bounding.distribution_shift import DISTRIBUTION_SHIFT_DEFAULTS
 
 TOL = 1e-12
 

@@ -1,4 +1,5 @@
-"""Tests for pgtheory.estimators: exact unbiasedness by enumeration, Monte Carlo, errors."""
+"""Tests for pgtheory.pg_as_pi.estimators: exact unbiasedness by enumeration, Monte Carlo,
+errors."""
 
 import re
 

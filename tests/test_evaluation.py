@@ -1,4 +1,4 @@
-"""Tests for pgtheory.evaluation: closed forms, loop references, properties."""
+"""Tests for pgtheory.core.evaluation: closed forms, loop references, properties."""
 
 import brute_force as bf
 import numpy as np
@@ -302,3 +302,36 @@ def test_bad_input_raises(call, match):
     mdp = pg.random_mdp(3, 2, rng=np.random.default_rng(0))
     with pytest.raises(ValueError, match=match):
         call(mdp)
+
+
+@pytest.mark.parametrize("horizon", [None, 2, 4])
+def test_return_from_values_is_the_expected_return_by_enumeration(horizon):
+    """``J = p0 . V`` (``V[0]`` finite): against the return summed over every trajectory
+    (finite horizon) or over the state marginals truncated where gamma^t is negligible."""
+    rng = np.random.default_rng(5)
+    mdp = pg.random_mdp(3, 2, rng=rng, gamma=0.7, branching=2).with_horizon(horizon)
+    pi = pg.softmax_policy(rng.normal(size=(3, 2)))
+    J = pg.return_from_values(mdp, pg.evaluate(mdp, pi).V)
+    if horizon is None:
+        p, want = mdp.p0.copy(), 0.0
+        P_pi = np.einsum("sa,sat->st", pi, mdp.P)
+        for t in range(200):  # 0.7^200 < 1e-30
+            want += 0.7**t * p @ (pi * mdp.r).sum(axis=1)
+            p = p @ P_pi
+    else:
+        want = bf.expected_return(mdp.P, mdp.r, mdp.p0, pi, horizon, 0.7)
+    assert J == pytest.approx(want, abs=1e-12)
+    assert J == pg.expected_return(mdp, pi)
+
+
+def test_return_from_values_rejects_values_of_another_shape():
+    mdp = pg.random_mdp(3, 2, rng=np.random.default_rng(0))
+    with pytest.raises(
+        ValueError, match=r"^V must have shape \(3,\) \(the MDP's values\), got \(4,\)$"
+    ):
+        pg.return_from_values(mdp, np.zeros(4))
+    finite = mdp.with_horizon(5)
+    with pytest.raises(ValueError, match=r"^V must have shape \(5, 3\) .*got \(3,\)$"):
+        pg.return_from_values(finite, np.zeros(3))
+    with pytest.raises(ValueError, match="V"):
+        pg.return_from_values(mdp, [0.0, np.nan, 1.0])

@@ -1,4 +1,4 @@
-"""Tests for pgtheory.guarantees: CPI, TRPO and CPO bounds, the tightrope closed forms and
+"""Tests for pgtheory.beyond.guarantees: CPI, TRPO and CPO bounds, the tightrope closed forms and
 the tightness sweep (Kakade & Langford 2002; Schulman et al. 2015; Achiam et al. 2017)."""
 
 import re

@@ -1,4 +1,4 @@
-"""Tests for pgtheory.importance_sampling (slide S5; Owen 2013, Ch. 9; Kish 1965)."""
+"""Tests for pgtheory.pg_as_pi.importance_sampling (slide S5; Owen 2013, Ch. 9; Kish 1965)."""
 
 import re
 

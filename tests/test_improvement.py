@@ -1,4 +1,4 @@
-"""Tests for pgtheory.improvement: a published table, brute force, properties, errors."""
+"""Tests for pgtheory.pg_as_pi.improvement: a published table, brute force, properties, errors."""
 
 import itertools
 import re

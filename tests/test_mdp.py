@@ -1,4 +1,4 @@
-"""Tests for pgtheory.mdp: construction, validation, and the named examples."""
+"""Tests for pgtheory.core.mdp: construction, validation, and the named examples."""
 
 import re
 

@@ -31,15 +31,17 @@ def test_equivalent_mutants_name_existing_math_functions():
 
 
 def mirrored_test(module: str) -> str:
-    """``tests/test_<module>.py``, the fast tests of ``src/pgtheory/<module>.py``."""
-    return f"tests/test_{module.lstrip('_')}.py"
+    """``tests/test_<name>.py``, the fast tests of module ``<package>.<name>`` of pgtheory."""
+    return f"tests/test_{module.rsplit('.', 1)[-1].lstrip('_')}.py"
 
 
 def test_mutmut_configuration_is_one_list_of_modules_with_their_tests():
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
     config = pyproject["tool"]["mutmut"]
     # tasks.py reads the modules from only_mutate: the list is written once.
-    assert config["only_mutate"] == [f"src/pgtheory/{m}.py" for m in tasks.math_modules()]
+    assert config["only_mutate"] == [
+        f"src/pgtheory/{m.replace('.', '/')}.py" for m in tasks.math_modules()
+    ]
     for path in config["only_mutate"]:
         assert (ROOT / path).is_file(), path
     selection = config["pytest_add_cli_args_test_selection"]
@@ -55,19 +57,23 @@ def test_mutmut_configuration_is_one_list_of_modules_with_their_tests():
 
 def test_math_modules_rejects_an_entry_that_is_not_a_module_file(tmp_path):
     bad = tmp_path / "pyproject.toml"
-    bad.write_text('[tool.mutmut]\nonly_mutate = ["src/pgtheory/mdp.py", "src/other/x.py"]\n')
-    with pytest.raises(SystemExit, match=r"only_mutate: expected 'src/pgtheory/<module>.py', "):
+    bad.write_text('[tool.mutmut]\nonly_mutate = ["src/pgtheory/core/mdp.py", "src/other/x.py"]\n')
+    with pytest.raises(
+        SystemExit, match=r"only_mutate: expected 'src/pgtheory/\[<package>/\]<module>.py'"
+    ):
         tasks.math_modules(bad)
     good = tmp_path / "good.toml"
-    good.write_text('[tool.mutmut]\nonly_mutate = ["src/pgtheory/mdp.py", "src/pgtheory/_v.py"]\n')
-    assert tasks.math_modules(good) == ("mdp", "_v")
+    good.write_text(
+        '[tool.mutmut]\nonly_mutate = ["src/pgtheory/core/mdp.py", "src/pgtheory/_v.py"]\n'
+    )
+    assert tasks.math_modules(good) == ("core.mdp", "_v")
 
 
 #: Library modules that chapters call but mutation testing leaves out, and why. Everything in
 #: the presentation subpackage pgtheory.viz is left out too: it draws (DESIGN.md, decision
 #: 7) and is smoke-tested under Agg by tests/test_viz_*.py.
 NOT_MUTATED = {
-    "cartpole": "its mutants are only killed by CartPole training runs of several seconds "
+    "pg_as_pi.cartpole": "its mutants are only killed by CartPole training runs of several seconds "
     "each (about an hour per mutation run); tests/test_cartpole.py trains it",
 }
 

@@ -1,4 +1,5 @@
-"""Tests for pgtheory.natural_gradient (the step after slide S9; Kakade 2001; TRPO App. C)."""
+"""Tests for pgtheory.beyond.natural_gradient (the step after slide S9; Kakade 2001;
+TRPO App. C)."""
 
 import re
 

@@ -1,4 +1,5 @@
-"""Tests for pgtheory.performance_difference (slides S3-S4; Kakade & Langford 2002, Lemma 6.1)."""
+"""Tests for pgtheory.pg_as_pi.performance_difference (slides S3-S4; Kakade & Langford 2002,
+Lemma 6.1)."""
 
 import re
 

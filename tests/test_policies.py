@@ -1,4 +1,4 @@
-"""Tests for pgtheory.policies."""
+"""Tests for pgtheory.core.policies."""
 
 import re
 
@@ -309,3 +309,44 @@ def test_softmax_over_the_last_axis(shape):
 def test_shared_formulas_bad_input(call, message):
     with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
         call()
+
+
+def _kl_by_loops(d, p, q):
+    """sum over states of positive weight of d(s) sum_a p log(p / q), written out."""
+    total = 0.0
+    for s in range(len(d)):
+        if d[s] == 0:
+            continue
+        for a in range(p.shape[1]):
+            if p[s, a] > 0:
+                total += d[s] * (np.inf if q[s, a] == 0 else p[s, a] * np.log(p[s, a] / q[s, a]))
+    return total
+
+
+def test_average_kl_rows_against_loops_batched_and_with_zero_weights():
+    rng = np.random.default_rng(2)
+    p = pg.softmax_policy(rng.normal(size=(4, 3)))
+    qs = np.stack([pg.softmax_policy(rng.normal(size=(4, 3))) for _ in range(3)])
+    d = np.array([0.5, 0.0, 0.3, 0.2])
+    got = pg.average_kl_rows(d, p, qs)  # p and d broadcast over the batch
+    assert got.shape == (3,)
+    for b in range(3):
+        assert got[b] == pytest.approx(_kl_by_loops(d, p, qs[b]), rel=1e-12)
+    assert got.min() > 1e-3
+    # q without an action of p: infinite in a weighted state, ignored in state 1 (weight 0).
+    q = qs[0].copy()
+    q[1] = [1.0, 0.0, 0.0]
+    assert pg.average_kl_rows(d, p, q) == pytest.approx(_kl_by_loops(d, p, q), rel=1e-12)
+    q[2] = [1.0, 0.0, 0.0]
+    assert pg.average_kl_rows(d, p, q) == np.inf
+    assert pg.average_kl_rows(d, p, p) == 0.0
+
+
+def test_average_kl_rows_rejects_bad_weights():
+    p = pg.uniform_policy(3, 2)
+    with pytest.raises(ValueError, match=r"^d must have shape \(3,\) .*got \(2,\)$"):
+        pg.average_kl_rows(np.ones(2), p, p)
+    with pytest.raises(ValueError, match=r"^d must be >= 0, got a minimum of -0\.5$"):
+        pg.average_kl_rows([0.5, -0.5, 1.0], p, p)
+    with pytest.raises(ValueError, match="d"):
+        pg.average_kl_rows([0.5, np.inf, 1.0], p, p)

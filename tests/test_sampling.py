@@ -1,4 +1,4 @@
-"""Tests for pgtheory.sampling: loop reference, Monte Carlo vs exact, returns."""
+"""Tests for pgtheory.core.sampling: loop reference, Monte Carlo vs exact, returns."""
 
 import re
 
@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import pgtheory as pg
-from pgtheory.sampling import CategoricalSampler
+from pgtheory.core.sampling import CategoricalSampler
 
 # z for the CLT tolerances below: a two-sided 5-sigma band (p ~ 6e-7 per check).
 Z = 5.0

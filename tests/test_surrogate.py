@@ -1,4 +1,4 @@
-"""Tests for pgtheory.surrogate (slide S6; Schulman et al. 2015, eqs. 3-4)."""
+"""Tests for pgtheory.pg_as_pi.surrogate (slide S6; Schulman et al. 2015, eqs. 3-4)."""
 
 import re
 

@@ -1,11 +1,11 @@
-"""Tests for pgtheory.validation: the boundary checks behind every ValueError message."""
+"""Tests for pgtheory.core.validation: the boundary checks behind every ValueError message."""
 
 import re
 
 import numpy as np
 import pytest
 
-from pgtheory.validation import (
+from pgtheory.core.validation import (
     as_float_array,
     check_distribution,
     check_policy,

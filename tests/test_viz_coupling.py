@@ -42,39 +42,6 @@ def widget():
     return viz.coupling_widget()
 
 
-@pytest.mark.parametrize("eps", [0.0, 0.05, 0.3, 0.5, 0.6])
-@pytest.mark.parametrize("seed", [0, 1, 7])
-def test_coupling_example_has_max_tv_eps_and_a_stochastic_pi(eps, seed):
-    mdp, pi, pi_new = viz.coupling_example(eps, "random", seed)
-    assert mdp.n_states == 5 and mdp.n_actions == 3 and mdp.gamma == 0.9
-    tv = 0.5 * np.abs(pi_new - pi).sum(axis=1)
-    assert tv.max() == pytest.approx(eps, abs=1e-12)
-    assert np.all(pi > 0) and np.all(pi < 1)  # stochastic, not S7's deterministic case
-    # pi_new moves towards pi's least likely action in every state.
-    least = np.argmin(pi, axis=1)
-    assert np.all(pi_new[np.arange(5), least] >= pi[np.arange(5), least] - 1e-15)
-    # The seed fixes the MDP and pi; eps only moves pi_new.
-    mdp2, pi2, _ = viz.coupling_example(0.2, "random", seed)
-    np.testing.assert_array_equal(mdp.P, mdp2.P)
-    np.testing.assert_array_equal(pi, pi2)
-
-
-def test_coupling_example_tightrope_and_errors():
-    mdp, _pi, pi_new = viz.coupling_example(0.25, "tightrope")
-    np.testing.assert_array_equal(mdp.P, pg.tightrope_mdp().P)
-    np.testing.assert_array_equal(pi_new, pg.tightrope_policies(0.25)[1])
-    with pytest.raises(ValueError, match=_exactly("mdp must be 'tightrope' or 'random', got 'x'")):
-        viz.coupling_example(0.1, "x")
-    with pytest.raises(ValueError, match=_exactly("eps must lie in [0, 1], got 1.5")):
-        viz.coupling_example(1.5)
-    with pytest.raises(ValueError, match=r"^eps must be <= 0\.\d{4} for seed 0, got 0\.99$"):
-        viz.coupling_example(0.99, "random", 0)
-    with pytest.raises(ValueError, match=_exactly("seed must be an integer >= 0, got -1")):
-        viz.coupling_example(0.1, "random", -1)
-    with pytest.raises(ValueError, match=_exactly("seed must be an integer >= 0, got True")):
-        viz.coupling_example(0.1, "random", True)
-
-
 def test_plot_coupling_bounds_draws_the_given_numbers(ax):
     t = np.arange(6)
     exact, cb, b = np.linspace(0, 0.5, 6), np.linspace(0, 1, 6), np.linspace(0, 1.2, 6)
@@ -147,7 +114,7 @@ def test_figure_plots_exactly_the_library_numbers(params):
     fig = viz.coupling_figure(**params)
     eps, mdp_name = params.get("eps", 0.1), params.get("mdp", "random")
     seed, T = params.get("seed", 0), params.get("horizon", 30)
-    mdp, pi, pi_new = viz.coupling_example(eps, mdp_name, seed)
+    mdp, pi, pi_new = pg.examples.coupling_example(eps, mdp_name, seed)
     top, bottom = fig.axes
     lines = top.get_lines()
     np.testing.assert_array_equal(

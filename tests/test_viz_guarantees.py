@@ -21,7 +21,7 @@ def test_guarantee_figure_plots_the_library_numbers():
     fig = vg.guarantee_figure("all", 0.1, 0.9)
     try:
         (ax,) = fig.axes
-        mdp, pi, pi_prime = vg.guarantee_example(0.9)
+        mdp, pi, pi_prime = pg.examples.guarantee_example(0.9)
         path = pg.guarantee_path(mdp, pi, pi_prime, np.linspace(0, 0.1, 81))
         lines = ax.get_lines()
         np.testing.assert_array_equal(lines[0].get_ydata(), path.improvement)
@@ -45,18 +45,8 @@ def test_guarantee_figure_draws_the_family(family):
     plt.close(fig)
 
 
-def test_guarantee_example_changes_only_gamma():
-    a, pi_a, pp_a = vg.guarantee_example(0.9)
-    b, pi_b, _ = vg.guarantee_example(0.5)
-    np.testing.assert_array_equal(a.P, b.P)
-    np.testing.assert_array_equal(pi_a, pi_b)
-    assert (a.gamma, b.gamma) == (0.9, 0.5) and a.horizon is None
-    A = pg.evaluate(a, pi_a).A
-    np.testing.assert_array_equal(pp_a, np.eye(3)[A.argmax(axis=1)])
-
-
 def test_algorithms_figure_draws_every_run():
-    mdp, pi, _ = vg.guarantee_example()
+    mdp, pi, _ = pg.examples.guarantee_example()
     runs = {
         "CPI": pg.conservative_policy_iteration(mdp, pi, 3),
         "TRPO": pg.trpo(mdp, np.log(pi), 3, delta=0.01),

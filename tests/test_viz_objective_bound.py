@@ -78,7 +78,7 @@ def test_plot_updates_one_line_per_run():
 def test_objective_bound_figure_plots_the_library_numbers():
     fig = viz.objective_bound_figure(0.03, 0.9)
     try:
-        mdp, pi, target = viz.bound_example(0.9)
+        mdp, pi, target = pg.examples.bound_example(0.9)
         ax1, ax2 = fig.axes
         gap_line = ax1.get_lines()[0]
         a = 0.03  # the last step on the left panel

@@ -45,7 +45,7 @@ def test_plot_mc_convergence_draws_the_given_numbers():
 def test_pdl_step_figure_plots_the_library_numbers():
     fig = viz.pdl_step_figure(1.0, 0.9)
     try:
-        mdp, pi, pi_new = viz.pdl_example(1.0, 0.9)
+        mdp, pi, pi_new = pg.examples.pdl_example(1.0, 0.9)
         lhs, rhs = pg.performance_difference(mdp, pi, pi_new)
         cumsum, line = fig.axes[0].get_lines()
         terms = pg.per_step_terms(mdp, pi, pi_new, horizon=60)
@@ -56,12 +56,6 @@ def test_pdl_step_figure_plots_the_library_numbers():
     finally:
         plt.close(fig)
     assert not plt.get_fignums()  # not registered with pyplot: no second inline copy
-
-
-def test_pdl_example_distance_zero_is_the_same_policy():
-    mdp, pi, pi_new = viz.pdl_example(0.0, 0.5)
-    np.testing.assert_array_equal(pi, pi_new)
-    assert mdp.gamma == 0.5 and mdp.n_states == 6 and mdp.n_actions == 3
 
 
 @pytest.fixture(scope="module")
@@ -113,10 +107,10 @@ def test_plot_proof_lines_draws_one_bar_per_line():
 
 
 def test_finite_horizon_numbers_and_figure():
-    T, lhs, time_indexed, stationary = viz.finite_horizon_numbers(0.9, max_horizon=8)
+    T, lhs, time_indexed, stationary = pg.examples.finite_horizon_numbers(0.9, max_horizon=8)
     np.testing.assert_array_equal(T, np.arange(1, 9))
     np.testing.assert_allclose(time_indexed, lhs, rtol=0, atol=1e-12)
-    mdp, pi, pi_new = viz.pdl_example(1.0, 0.9)
+    mdp, pi, pi_new = pg.examples.pdl_example(1.0, 0.9)
     assert lhs[4] == pytest.approx(
         pg.expected_return(mdp.with_horizon(5), pi_new)
         - pg.expected_return(mdp.with_horizon(5), pi),
@@ -126,7 +120,7 @@ def test_finite_horizon_numbers_and_figure():
     assert np.abs(stationary - lhs).max() > 1e-3
     fig = viz.horizon_figure(0.9)
     lines = fig.axes[0].get_lines()
-    _, lhs30, ti30, st30 = viz.finite_horizon_numbers(0.9)
+    _, lhs30, ti30, st30 = pg.examples.finite_horizon_numbers(0.9)
     np.testing.assert_allclose(lines[1].get_ydata(), ti30, atol=1e-14)
     np.testing.assert_allclose(lines[0].get_ydata(), lhs30, atol=1e-14)
     np.testing.assert_allclose(lines[2].get_ydata(), st30, atol=1e-14)
@@ -144,9 +138,9 @@ def test_readme_lists_the_s4_figure_with_its_numbers():
 
 
 def test_ess_numbers_and_figure():
-    per_step, prefix = viz.ess_numbers(1.0, n=500, horizon=6)
+    per_step, prefix = pg.examples.ess_numbers(1.0, n=500, horizon=6)
     assert per_step.shape == prefix.shape == (6,)
-    mdp, pi, pi_new = viz.pdl_example(1.0, 0.9)
+    mdp, pi, pi_new = pg.examples.pdl_example(1.0, 0.9)
     finite = mdp.with_horizon(6)
     tr = pg.sample_trajectories(finite, pi, 500, rng=np.random.default_rng(0))
     w = pg.trajectory_ratios(finite, pi, pi_new, tr)
@@ -154,12 +148,12 @@ def test_ess_numbers_and_figure():
     assert per_step[0] == pytest.approx(prefix[0], rel=1e-12)  # one ratio at t = 0
     assert np.all(prefix[1:] <= per_step[1:] + 0.1) and prefix[-1] < prefix[0]
     # The same policy: every weight is 1, the effective sample size is n.
-    same, same_prefix = viz.ess_numbers(0.0, n=50, horizon=3)
+    same, same_prefix = pg.examples.ess_numbers(0.0, n=50, horizon=3)
     np.testing.assert_allclose(same, 1.0, rtol=1e-12)
     np.testing.assert_allclose(same_prefix, 1.0, rtol=1e-12)
     fig = viz.ess_figure(1.0)
     a, b = fig.axes[0].get_lines()
-    ref_a, ref_b = viz.ess_numbers(1.0)
+    ref_a, ref_b = pg.examples.ess_numbers(1.0)
     np.testing.assert_allclose(a.get_ydata(), ref_a, atol=1e-14)
     np.testing.assert_allclose(b.get_ydata(), ref_b, atol=1e-14)
 
@@ -176,9 +170,9 @@ def test_readme_lists_the_s5_figure_with_its_numbers():
 
 
 def test_mismatch_figure_plots_the_library_path():
-    mdp, theta, d = viz.mismatch_example(1)
+    mdp, theta, d = pg.examples.mismatch_example(1)
     assert mdp.n_states == 6 and theta.shape == d.shape == (6, 3)
-    assert not np.allclose(d, viz.mismatch_example(0)[2])
+    assert not np.allclose(d, pg.examples.mismatch_example(0)[2])
     fig = viz.mismatch_figure(1.0, 1)
     try:
         improvement, surrogate = fig.axes[0].get_lines()

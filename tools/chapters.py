@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 MANIFEST = ROOT / "book" / "chapters.toml"
 #: Environment variable naming another manifest to read instead of :data:`MANIFEST`.
 ENV_VAR = "PGTHEORY_CHAPTERS"
-#: Where ``modules`` entries live: ``"mdp"`` is ``src/pgtheory/mdp.py``.
+#: Where ``modules`` entries live: ``"mdp"`` is ``src/pgtheory/core/mdp.py``.
 PACKAGE_DIR = ROOT / "src" / "pgtheory"
 #: A slide id: ``S`` and the chapter number, which numbers its headings, theorems, figures.
 SLIDE = re.compile(r"S([1-9][0-9]*)")

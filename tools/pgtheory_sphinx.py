@@ -1,7 +1,7 @@
 """The book's Sphinx extension: public-name cross references, and one script tag per script.
 
 1. Cross references. The API page (``book/api.md``) documents every public object under
-its defining module, ``pgtheory.evaluation.evaluate``, so that signatures and docstrings
+its defining module, ``pgtheory.core.evaluation.evaluate``, so that signatures and docstrings
 that name the module resolve. Readers, chapters and docstrings mostly write the public
 name, ``pgtheory.evaluate`` (what ``import pgtheory`` offers). When such a Python cross
 reference has no target, this extension looks the name up in the package and retries with
@@ -52,7 +52,7 @@ import chapters  # noqa: E402 - tools/ is not a package
 def canonical_name(target: str) -> str | None:
     """Public name -> defining module's path, for the package and its subpackages.
 
-    ``"pgtheory.evaluate"`` -> ``"pgtheory.evaluation.evaluate"``,
+    ``"pgtheory.evaluate"`` -> ``"pgtheory.core.evaluation.evaluate"``,
     ``"pgtheory.viz.slider"`` -> ``"pgtheory.viz.interactive.slider"``; None if the name is
     not in the ``__all__`` of ``pgtheory`` or of one of its packages.
     """

@@ -1,11 +1,11 @@
 """Slide S8's pictures: coupled trajectories, their first disagreement, and the bound.
 
-:func:`coupling_example` builds the two policies of the chapter (any ``pi``, and a
-``pi_new`` at total variation exactly ``eps`` from it in the worst state);
+:func:`pgtheory.examples.coupling_example` builds the two policies of the chapter (any
+``pi``, and a ``pi_new`` at total variation exactly ``eps`` from it in the worst state);
 :func:`plot_coupling_bounds` and :func:`plot_no_disagreement` draw given numbers on an
 ``ax`` and compute nothing; :func:`coupling_figure` is the pure ``params -> Figure``
 function of the chapter's interactive figure, :func:`coupling_widget`. Every plotted value
-comes from :mod:`pgtheory.coupling` and :mod:`pgtheory.bounds`.
+comes from :mod:`pgtheory.bounding.coupling` and :mod:`pgtheory.bounding.state_distribution`.
 """
 
 from __future__ import annotations
@@ -19,15 +19,14 @@ from matplotlib.figure import Figure
 from numpy.typing import ArrayLike, NDArray
 
 import pgtheory as pg
-from pgtheory.mdp import TabularMDP
-from pgtheory.validation import as_float_array, check_probability
+from pgtheory.core.validation import as_float_array
+from pgtheory.examples import coupling_example
 from pgtheory.viz.interactive import InteractiveFigure, dropdown, interactive_figure, slider
 
 __all__ = [
     "COUPLING_BOUND_LABELS",
     "COUPLING_GRID",
     "NO_DISAGREEMENT_LABELS",
-    "coupling_example",
     "coupling_figure",
     "coupling_widget",
     "plot_coupling_bounds",
@@ -53,44 +52,6 @@ COUPLING_GRID: dict[str, tuple[Any, ...]] = {
     "eps": (0.05, 0.1, 0.2, 0.4),
     "mdp": ("tightrope", "random"),
 }
-
-
-def coupling_example(
-    eps: float = 0.1, mdp: str = "random", seed: int = 0
-) -> tuple[TabularMDP, NDArray[np.float64], NDArray[np.float64]]:
-    """The chapter's MDP and policies ``(mdp, pi, pi_new)`` with ``max_s TV = eps``.
-
-    ``mdp="tightrope"``: :func:`pgtheory.tightrope_mdp` and
-    :func:`pgtheory.tightrope_policies` (``pi`` deterministic, the bound attained).
-    ``mdp="random"``: a random MDP with 5 states, 3 actions and near-deterministic
-    transitions (Dirichlet concentration 0.1, ``gamma = 0.9``), a **stochastic**
-    ``pi = softmax(theta)`` with standard normal logits, and
-    ``pi_new = (1 - alpha) pi + alpha pi_target``, where ``pi_target`` takes in each state
-    the action that ``pi`` likes least and ``alpha`` is chosen so that
-    ``max_s TV(pi_new(.|s), pi(.|s)) = eps`` exactly. ``seed`` fixes the MDP and ``pi``.
-
-    Raises
-    ------
-    ValueError
-        ``eps`` outside [0, 1] or above the largest reachable TV (at least 2/3 here),
-        an unknown ``mdp``, or a ``seed`` that is not an integer >= 0.
-    """
-    eps = check_probability(eps, "eps")
-    if mdp == "tightrope":
-        pi, pi_new = pg.tightrope_policies(eps)
-        return pg.tightrope_mdp(), pi, pi_new
-    if mdp != "random":
-        raise ValueError(f"mdp must be 'tightrope' or 'random', got {mdp!r}")
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise ValueError(f"seed must be an integer >= 0, got {seed!r}")
-    rng = np.random.default_rng(seed)
-    model = pg.random_mdp(5, 3, rng=rng, concentration=0.1)
-    pi = pg.softmax_policy(rng.normal(size=(5, 3)))
-    target = pg.deterministic_policy(np.argmin(pi, axis=1), 3)
-    reach = pg.max_tv_distance(pi, target)
-    if eps > reach:
-        raise ValueError(f"eps must be <= {reach:.4f} for seed {seed}, got {eps!r}")
-    return model, pi, pg.mixture(pi, target, eps / reach)
 
 
 def _check_same_shape(t: ArrayLike, arrays: dict[str, ArrayLike]) -> tuple[NDArray, dict]:
@@ -248,10 +209,10 @@ def coupling_figure(
 ) -> Figure:
     """Slide S8 in one figure: the distance and its bounds (top), the split time (bottom).
 
-    The MDP and policies are :func:`coupling_example` ``(eps, mdp, seed)``. Top: the exact
-    ``||p'_t - p_t||_1``, the coupling's ``2 (1 - P(no split before t))`` and the bound
-    ``2 (1 - (1 - eps)^t)``. Bottom: ``P(no split before t)`` (the first disagreement of
-    the coupled actions comes at ``t`` or later) and ``(1 - eps)^t``; with
+    The MDP and policies are :func:`pgtheory.examples.coupling_example` ``(eps, mdp, seed)``.
+    Top: the exact ``||p'_t - p_t||_1``, the coupling's ``2 (1 - P(no split before t))``
+    and the bound ``2 (1 - (1 - eps)^t)``. Bottom: ``P(no split before t)`` (the first
+    disagreement of the coupled actions comes at ``t`` or later) and ``(1 - eps)^t``; with
     ``n_samples > 0`` also the fraction of ``n_samples`` coupled pairs
     (:func:`pgtheory.coupled_trajectories`, ``rng = default_rng(1000 + seed)``).
 

@@ -3,8 +3,9 @@
 :func:`plot_distribution_shift` draws given numbers on an ``ax`` and computes nothing;
 :func:`distribution_shift_figure` is the pure ``params -> Figure`` function of the
 chapter's interactive figure, :func:`distribution_shift_widget`. The numbers come from
-:func:`pgtheory.distribution_shift_numbers` and :mod:`pgtheory.bounds`, so every plotted
-value is also a tested library output.
+:func:`pgtheory.distribution_shift_numbers` and
+:mod:`pgtheory.bounding.state_distribution`, so every plotted value is also a tested library
+output.
 """
 
 from __future__ import annotations
@@ -16,13 +17,13 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from numpy.typing import ArrayLike
 
-from pgtheory.distribution_shift import (
+from pgtheory.bounding.distribution_shift import (
     DISTRIBUTION_SHIFT_DEFAULTS,
     DISTRIBUTION_SHIFT_MDPS,
     DistributionShiftNumbers,
     distribution_shift_numbers,
 )
-from pgtheory.validation import as_float_array, check_positive_int
+from pgtheory.core.validation import as_float_array, check_positive_int
 from pgtheory.viz.interactive import InteractiveFigure, dropdown, interactive_figure, slider
 
 __all__ = [

@@ -9,11 +9,14 @@ interactive figure (:func:`guarantee_widget`); it calls the tested library
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 import pgtheory as pg
+from pgtheory.examples import guarantee_example
 from pgtheory.viz.interactive import InteractiveFigure, dropdown, interactive_figure, slider
 
 __all__ = [
@@ -23,14 +26,13 @@ __all__ = [
     "GUARANTEE_LABELS",
     "TV_FLOOR",
     "algorithms_figure",
-    "guarantee_example",
     "guarantee_figure",
     "guarantee_widget",
     "plot_algorithms",
     "plot_guarantees",
 ]
 
-#: Legend label and line style of each bound (names of :data:`pgtheory.guarantees.BOUNDS`).
+#: Legend label and line style of each bound (names of :data:`pgtheory.beyond.guarantees.BOUNDS`).
 GUARANTEE_LABELS = {
     "cpi": ("CPI (Kakade & Langford, Thm 4.1)", "C0", "-"),
     "trpo_theorem1": ("TRPO Theorem 1", "C3", "-"),
@@ -45,7 +47,7 @@ GUARANTEE_FAMILIES = {
     "CPI and CPO": ("cpi", "cpo"),
 }
 #: The static page's grid of :func:`guarantee_widget`.
-GUARANTEE_GRID = {
+GUARANTEE_GRID: dict[str, tuple[Any, ...]] = {
     "family": tuple(GUARANTEE_FAMILIES),
     "eps": (0.01, 0.1, 1.0),
     "gamma": (0.5, 0.9),
@@ -60,18 +62,6 @@ ALGORITHM_STYLES = {
     "PPO-clip": ("C4", "-"),
     "max. bound": ("C2", "--"),
 }
-
-
-def guarantee_example(gamma: float = 0.9):
-    """The chapter's example: a random 6-state, 3-action MDP with sparse dynamics (seed 13),
-    a random softmax policy ``pi`` and the greedy policy ``pi'`` of its advantage (CPI's
-    step direction). Returns ``(mdp, pi, pi_prime)``; ``gamma`` changes only the discount."""
-    rng = np.random.default_rng(13)
-    mdp = pg.random_mdp(6, 3, rng=rng, gamma=0.9, branching=2).with_horizon(None, gamma)
-    pi = pg.softmax_policy(rng.normal(size=(6, 3)))
-    A = pg.evaluate(mdp, pi).A
-    pi_prime = np.eye(3)[A.argmax(axis=1)]
-    return mdp, pi, pi_prime
 
 
 def plot_guarantees(
@@ -105,7 +95,7 @@ def plot_guarantees(
 
 def guarantee_figure(family: str = "all", eps: float = 0.1, gamma: float = 0.9) -> Figure:
     """Every bound of ``family`` against the true improvement for steps ``0 <= alpha <= eps``
-    on :func:`guarantee_example` with discount ``gamma``."""
+    on :func:`pgtheory.examples.guarantee_example` with discount ``gamma``."""
     mdp, pi, pi_prime = guarantee_example(gamma)
     alphas = np.linspace(0.0, eps, 81)
     path = pg.guarantee_path(mdp, pi, pi_prime, alphas)

@@ -2,13 +2,14 @@
 
 :func:`plot_learning_curves` draws given numbers on an ``ax`` and computes nothing. The
 ``*_figure`` functions are the pure ``params -> Figure`` functions of the chapters'
-interactive figures; they call the tested library (:mod:`pgtheory.improvement`) on the
+interactive figures; they call the tested library (:mod:`pgtheory.pg_as_pi.improvement`) on the
 chapters' gridworld, :func:`pgtheory.gridworld_mdp` with its defaults.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 from matplotlib.axes import Axes
@@ -68,7 +69,7 @@ def plot_learning_curves(
 
 
 def learning_curves_figure(
-    curves: Mapping[str, ArrayLike], *, size: tuple[float, float] = (7.2, 4.0), **kwargs: object
+    curves: Mapping[str, ArrayLike], *, size: tuple[float, float] = (7.2, 4.0), **kwargs: Any
 ) -> Figure:
     """A bare Figure with :func:`plot_learning_curves` (keyword arguments passed on)."""
     fig = Figure(figsize=size, layout="constrained")

@@ -46,7 +46,7 @@ import numbers
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any
+from typing import Any, TypeGuard
 
 from matplotlib.figure import Figure
 
@@ -139,6 +139,13 @@ class Control:
                 return k
         return None
 
+    def grid_position(self, value: Any) -> int:
+        """Position of ``value`` in ``values``; a ValueError if it is not on the grid."""
+        k = self.index(value)
+        if k is None:
+            raise ValueError(f"control {self.name!r}: {value!r} is not on the grid {self.values!r}")
+        return k
+
     @property
     def default_index(self) -> int:
         k = self.index(self.default)
@@ -158,7 +165,7 @@ class Control:
         return f"{self.label} {', '.join(labels[:-1])} or {labels[-1]}"
 
 
-def _is_real(x: object) -> bool:
+def _is_real(x: object) -> TypeGuard[numbers.Real]:
     return isinstance(x, numbers.Real) and not isinstance(x, bool)
 
 
@@ -482,12 +489,7 @@ class InteractiveFigure:
             )
         k = 0
         for c in self.controls:
-            i = c.index(params[c.name])
-            if i is None:
-                raise ValueError(
-                    f"control {c.name!r}: {params[c.name]!r} is not on the grid {c.values!r}"
-                )
-            k = k * len(c.values) + i
+            k = k * len(c.values) + c.grid_position(params[c.name])
         return k
 
     def frame(self, **params: Any) -> bytes:
@@ -498,7 +500,7 @@ class InteractiveFigure:
         """The frame's alt text: ``alt`` followed by the control values."""
         parts = []
         for c in self.controls:
-            parts.append(f"{c.label} = {c.value_labels[c.index(params[c.name])]}")
+            parts.append(f"{c.label} = {c.value_labels[c.grid_position(params[c.name])]}")
         return f"{self.alt} ({', '.join(parts)})"
 
     def defaults(self) -> dict[str, Any]:
@@ -548,7 +550,10 @@ class InteractiveFigure:
 
 
 def _func_name(func: Callable[..., Any]) -> str:
-    return getattr(func, "__qualname__", None) or getattr(func, "__name__", repr(func))
+    qualname = getattr(func, "__qualname__", None)
+    if qualname:
+        return qualname
+    return getattr(func, "__name__", repr(func))
 
 
 def _release(fig: Figure) -> None:

@@ -4,7 +4,7 @@
 :func:`plot_bounds`, :func:`plot_penalties` and :func:`plot_updates` draw given numbers on
 an ``ax`` and compute nothing. :func:`objective_bound_figure` and :func:`updates_figure`
 are pure ``params -> Figure`` functions that call the tested library
-(:mod:`pgtheory.objective_bound`); :func:`objective_bound_widget` is the chapter's
+(:mod:`pgtheory.bounding.objective`); :func:`objective_bound_widget` is the chapter's
 interactive figure.
 """
 
@@ -18,21 +18,20 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, NullFormatter
 
 import pgtheory as pg
-from pgtheory.objective_bound import BoundPath, UpdateRun
+from pgtheory.bounding.objective import BoundPath, UpdateRun
+from pgtheory.examples import bound_example, update_runs
 from pgtheory.viz.interactive import InteractiveFigure, interactive_figure, slider
 
 __all__ = [
     "BOUND_FORMS_SHOWN",
     "OBJECTIVE_BOUND_GRID",
     "UPDATE_LABELS",
-    "bound_example",
     "bounds_figure",
     "objective_bound_figure",
     "objective_bound_widget",
     "plot_bounds",
     "plot_penalties",
     "plot_updates",
-    "update_runs",
     "updates_figure",
 ]
 
@@ -44,17 +43,6 @@ BOUND_FORMS_SHOWN = (
     ("max_abs", r"$C = \max|f|$", "C0"),
     ("quadratic", r"$C = 2\epsilon \max|A|$", "C2"),
 )
-
-
-def bound_example(gamma: float = 0.9) -> tuple[pg.TabularMDP, np.ndarray, np.ndarray]:
-    """The chapter's example: the MDP and policy of slide S6's example (seed 0;
-    :func:`pgtheory.viz.mismatch_example`, :doc:`/book/s6_distribution_mismatch`) with
-    discount ``gamma``, and the surrogate's maximizer. Returns ``(mdp, pi, target)``; the
-    steps are the mixtures ``(1 - a) pi + a target``."""
-    rng = np.random.default_rng(0)
-    mdp = pg.random_mdp(6, 3, rng=rng, gamma=gamma)
-    pi = pg.softmax_policy(rng.normal(size=(6, 3)))
-    return mdp, pi, pg.surrogate_greedy_policy(mdp, pi)
 
 
 def plot_bounds(ax: Axes, path: BoundPath) -> Axes:
@@ -112,9 +100,9 @@ def plot_penalties(ax: Axes, path: BoundPath) -> Axes:
 
 
 def objective_bound_figure(largest_step: float = 0.03, gamma: float = 0.9) -> Figure:
-    """The chapter's main figure on :func:`bound_example`: left, the improvement, the
-    surrogate and three lower bounds for steps ``a`` up to ``largest_step``; right, gain
-    and penalties on log-log axes for steps from ``1e-4`` to 1."""
+    """The chapter's main figure on :func:`pgtheory.examples.bound_example`: left, the
+    improvement, the surrogate and three lower bounds for steps ``a`` up to
+    ``largest_step``; right, gain and penalties on log-log axes for steps from ``1e-4`` to 1."""
     mdp, pi, target = bound_example(gamma)
     near = pg.bound_path(mdp, pi, target, np.linspace(0.0, largest_step, 41))
     wide = pg.bound_path(mdp, pi, target, np.geomspace(1e-4, 1.0, 41))
@@ -151,7 +139,7 @@ def plot_updates(ax: Axes, runs: Mapping[str, UpdateRun]) -> Axes:
     return ax
 
 
-#: Legend labels of :func:`updates_figure`, by key of :func:`update_runs`.
+#: Legend labels of :func:`updates_figure`, by key of :func:`pgtheory.examples.update_runs`.
 UPDATE_LABELS = {
     "greedy": "greedy step ($a = 1$)",
     "quadratic": r"max. bound, $C = 2\epsilon\max|A|$",
@@ -159,24 +147,12 @@ UPDATE_LABELS = {
 }
 
 
-def update_runs(n_iterations: int = 20) -> dict[str, UpdateRun]:
-    """The runs of :func:`updates_figure` on :func:`pgtheory.greedy_decrease_example`:
-    ``"greedy"`` steps, and steps maximizing the ``"quadratic"`` and the ``"range"``
-    bound (:func:`pgtheory.conservative_update`), ``n_iterations`` each."""
-    mdp, pi = pg.greedy_decrease_example()
-    return {
-        "greedy": pg.greedy_update(mdp, pi, n_iterations),
-        "quadratic": pg.conservative_update(mdp, pi, n_iterations),
-        "range": pg.conservative_update(mdp, pi, n_iterations, form="range"),
-    }
-
-
 def updates_figure(
     n_iterations: int = 20, *, runs: Mapping[str, UpdateRun] | None = None
 ) -> Figure:
     """Greedy steps against conservative ones on :func:`pgtheory.greedy_decrease_example`:
     ``J`` per iteration (left) and the step sizes chosen (right). ``runs`` (the result of
-    :func:`update_runs`) saves computing them again."""
+    :func:`pgtheory.examples.update_runs`) saves computing them again."""
     mdp, _ = pg.greedy_decrease_example()
     given = update_runs(n_iterations) if runs is None else runs
     runs = {UPDATE_LABELS[key]: run for key, run in given.items()}

@@ -4,7 +4,7 @@ importance sampling's effective sample size, and the surrogate's distribution mi
 :func:`plot_pdl_scatter` and :func:`plot_mc_convergence` draw given numbers on an ``ax``
 and compute nothing. :func:`pdl_step_figure` is the pure ``params -> Figure`` function of
 the chapter's interactive figure; it calls the tested library
-(:mod:`pgtheory.performance_difference`, :mod:`pgtheory.importance_sampling`).
+(:mod:`pgtheory.pg_as_pi.performance_difference`, :mod:`pgtheory.pg_as_pi.importance_sampling`).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from matplotlib.ticker import MaxNLocator, NullFormatter
 from numpy.typing import ArrayLike
 
 import pgtheory as pg
+from pgtheory.examples import ess_numbers, finite_horizon_numbers, mismatch_example, pdl_example
 from pgtheory.viz.interactive import InteractiveFigure, interactive_figure, slider
 
 __all__ = [
@@ -24,16 +25,12 @@ __all__ = [
     "MISMATCH_GRID",
     "PDL_STEP_GRID",
     "ess_figure",
-    "ess_numbers",
     "ess_widget",
-    "finite_horizon_numbers",
     "horizon_figure",
     "horizon_widget",
-    "mismatch_example",
     "mismatch_figure",
     "mismatch_widget",
     "pdl_check_panels",
-    "pdl_example",
     "pdl_step_figure",
     "pdl_step_widget",
     "plot_mc_convergence",
@@ -51,19 +48,6 @@ MISMATCH_GRID = {"step": (0.5, 1.0, 2.0, 4.0), "seed": (0, 1)}
 ESS_GRID = {"distance": (0.3, 1.0, 3.0)}
 #: The static page's grid of :func:`horizon_widget`.
 HORIZON_GRID = {"gamma": (0.5, 0.9, 0.99)}
-
-
-def pdl_example(distance: float = 1.0, gamma: float = 0.9, *, seed: int = 0):
-    """The chapter's example: a random 6-state, 3-action discounted MDP, logits ``theta``
-    and ``theta' = theta + distance * d`` for a fixed random direction ``d``.
-
-    Returns ``(mdp, pi, pi_new)`` (the policies are ``softmax`` of the logits).
-    """
-    rng = np.random.default_rng(seed)
-    mdp = pg.random_mdp(6, 3, rng=rng, gamma=gamma)
-    theta = rng.normal(size=(6, 3))
-    d = rng.normal(size=(6, 3))
-    return mdp, pg.softmax_policy(theta), pg.softmax_policy(theta + distance * d)
 
 
 def plot_pdl_scatter(
@@ -181,20 +165,6 @@ def plot_proof_lines(ax: Axes, lines: ArrayLike, *, title: str | None = None) ->
     return ax
 
 
-def finite_horizon_numbers(
-    gamma: float, *, max_horizon: int = 30, seed: int = 0
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """``(T, lhs, time_indexed, stationary)`` for horizons ``T = 1..max_horizon`` on
-    :func:`pdl_example`'s dynamics: ``J(pi') - J(pi)`` with horizon ``T``, the lemma's right
-    side with ``A^pi_t``, and the same sum with the discounted MDP's stationary ``A^pi``."""
-    mdp, pi, pi_new = pdl_example(1.0, gamma, seed=seed)
-    T = np.arange(1, max_horizon + 1)
-    pairs = [pg.performance_difference(mdp.with_horizon(int(h)), pi, pi_new) for h in T]
-    stationary = np.cumsum(pg.per_step_terms(mdp, pi, pi_new, horizon=max_horizon).on_policy)
-    lhs = np.array([p.lhs for p in pairs])
-    return T, lhs, np.array([p.rhs for p in pairs]), stationary
-
-
 def horizon_figure(gamma: float) -> Figure:
     """Slide S4 with a finite horizon: the time-indexed advantage telescopes, the stationary
     one leaves a boundary term."""
@@ -231,25 +201,6 @@ def horizon_widget() -> InteractiveFigure:
             "time-indexed advantage (on the curve) and with a stationary advantage (off it)"
         ),
     )
-
-
-def ess_numbers(
-    distance: float, *, n: int = 2000, horizon: int = 20, seed: int = 0
-) -> tuple[np.ndarray, np.ndarray]:
-    """Kish effective sample size over ``n`` trajectories of ``pi`` (:func:`pdl_example`,
-    the example of slide S3's chapter, with horizon ``horizon``), as a fraction of ``n``, at
-    each time ``t``: of the per-time-step ratios ``pi'(a_t|s_t)/pi(a_t|s_t)`` (slide S5's
-    rewrite) and of the whole-prefix products up to ``t`` (importance sampling of
-    trajectories).
-
-    Returns ``(per_step, prefix)``, each of shape (horizon,).
-    """
-    mdp, pi, pi_new = pdl_example(distance, 0.9)
-    finite = mdp.with_horizon(horizon)
-    tr = pg.sample_trajectories(finite, pi, n, rng=np.random.default_rng(seed))
-    per_step = pg.effective_sample_size(pg.action_ratios(finite, pi, pi_new, tr).T) / n
-    prefix = pg.effective_sample_size(pg.trajectory_ratios(finite, pi, pi_new, tr).T) / n
-    return per_step, prefix
 
 
 def ess_figure(distance: float) -> Figure:
@@ -289,17 +240,6 @@ def ess_widget() -> InteractiveFigure:
             "step, for per-step importance ratios and for products of ratios up to that step"
         ),
     )
-
-
-def mismatch_example(seed: int = 0):
-    """Slide S6's example: the MDP and logits ``theta`` of :func:`pdl_example` (seed 0, the
-    example of slide S3's chapter, :doc:`/book/s3_performance_difference`) and a random
-    direction ``d`` drawn with ``seed``. Returns ``(mdp, theta, d)``."""
-    rng = np.random.default_rng(0)
-    mdp = pg.random_mdp(6, 3, rng=rng, gamma=0.9)
-    theta = rng.normal(size=(6, 3))
-    d = np.random.default_rng(100 + seed).normal(size=(6, 3))
-    return mdp, theta, d
 
 
 def mismatch_figure(step: float, seed: int) -> Figure:

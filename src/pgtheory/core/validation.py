@@ -5,8 +5,8 @@ functions, so that a given mistake gets the same message everywhere. Every check
 :class:`ValueError` whose message names the argument, the expected and the actual value
 and, for arrays, the offending index, e.g. ``"P[3, 1, :] sums to 0.97, expected 1
 (atol=1e-08)"``. Checks of library objects live beside them:
-:func:`pgtheory.mdp.check_mdp` (an MDP and its policies) and
-:func:`pgtheory.sampling.check_trajectories`.
+:func:`pgtheory.core.mdp.check_mdp` (an MDP and its policies) and
+:func:`pgtheory.core.sampling.check_trajectories`.
 """
 
 from __future__ import annotations
@@ -92,7 +92,7 @@ def check_distribution(arr: NDArray, name: str, atol: float = PROB_ATOL) -> None
         raise ValueError(f"{label} sums to {total:.6g}, expected 1 (atol={atol:g})")
 
 
-def check_probability(x: float, name: str) -> float:
+def check_probability(x: object, name: str) -> float:
     """Raise unless ``x`` is a real number in [0, 1]; return it as float."""
     x = check_real(x, name)
     if not 0.0 <= x <= 1.0:

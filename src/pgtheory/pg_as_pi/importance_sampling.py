@@ -25,10 +25,10 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from pgtheory.evaluation import evaluate, state_marginals
-from pgtheory.mdp import TabularMDP, check_mdp_policies, resolve_horizon
-from pgtheory.sampling import Trajectories, check_trajectories
-from pgtheory.validation import (
+from pgtheory.core.evaluation import evaluate, state_marginals
+from pgtheory.core.mdp import TabularMDP, check_mdp_policies, resolve_horizon
+from pgtheory.core.sampling import Trajectories, check_trajectories
+from pgtheory.core.validation import (
     as_float_array,
     check_distribution,
     check_indices,
@@ -286,7 +286,9 @@ def trajectory_ratios(
     ----------
     Slide S5; Precup, Sutton & Singh (2000).
     """
-    return np.cumprod(action_ratios(mdp, pi, pi_new, trajectories), axis=1)
+    ratios = action_ratios(mdp, pi, pi_new, trajectories)
+    # numpy's stubs: cumprod of a float64 array is floating[Any] (it is float64)
+    return np.cumprod(ratios, axis=1)  # type: ignore[return-value]
 
 
 class PerStepTerms(NamedTuple):

@@ -23,9 +23,15 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from pgtheory.evaluation import evaluate, occupancy, state_marginals, time_indexed
-from pgtheory.mdp import TabularMDP, check_mdp_policies, check_mdp_policy
-from pgtheory.sampling import Trajectories, check_trajectories
+from pgtheory.core.evaluation import (
+    evaluate,
+    occupancy,
+    return_from_values,
+    state_marginals,
+    time_indexed,
+)
+from pgtheory.core.mdp import TabularMDP, check_mdp_policies, check_mdp_policy
+from pgtheory.core.sampling import Trajectories, check_trajectories
 
 __all__ = [
     "PDL_PROOF_STEPS",
@@ -102,8 +108,7 @@ def performance_difference(
     mdp, pi, pi_new = check_mdp_policies(mdp, pi, pi_new)
     vf = evaluate(mdp, pi)
     vf_new = evaluate(mdp, pi_new)
-    V0, V0_new = (vf.V, vf_new.V) if mdp.horizon is None else (vf.V[0], vf_new.V[0])
-    lhs = float(mdp.p0 @ V0_new - mdp.p0 @ V0)
+    lhs = return_from_values(mdp, vf_new.V) - return_from_values(mdp, vf.V)
     rho = occupancy(mdp, pi_new)
     A = time_indexed(mdp, vf.A)
     rhs = float(np.einsum("ts,sa,tsa->", rho, pi_new, A))
@@ -203,12 +208,11 @@ def pdl_proof_lines(mdp: TabularMDP, pi: ArrayLike, pi_new: ArrayLike) -> NDArra
         V_next = V  # stationary: V_{t+1} = V
         rho_from_1 = rho - mdp.p0  # sum_{t >= 1} gamma^t P(s_t = s)
         V_from_1 = V
-        J_new = float(mdp.p0 @ vf_new.V)
     else:
         V_next = np.vstack([V[1:], np.zeros((1, S))])  # V_{t+1}, V_T = 0
         rho_from_1 = rho[1:]
         V_from_1 = V[1:]
-        J_new = float(mdp.p0 @ vf_new.V[0])
+    J_new = return_from_values(mdp, vf_new.V)
     P_V_next = (V_next @ mdp.P.reshape(S * A, S).T).reshape(-1, S, A)  # P[s, a] . V_{t+1}
     td = gamma * P_V_next - V[:, :, None]  # gamma V_{t+1}(s') - V_t(s), averaged over s'
     telescoped = float(np.einsum("ts,sa,tsa->", rho, pi_new, td))

@@ -39,17 +39,28 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from pgtheory.bounds import discounted_s7_bound_sum, s7_bound
-from pgtheory.evaluation import ValueFunctions, evaluate, occupancy, time_indexed
-from pgtheory.improvement import TIE_ATOL, greedy_policy
-from pgtheory.mdp import TabularMDP, check_mdp, check_mdp_policies, check_mdp_policy, random_mdp
-from pgtheory.policies import total_variation_rows
-from pgtheory.validation import (
+from pgtheory.bounding.state_distribution import discounted_s7_bound_sum, s7_bound
+from pgtheory.core.evaluation import (
+    evaluate,
+    occupancy,
+    return_from_values,
+    time_indexed,
+)
+from pgtheory.core.mdp import (
+    TabularMDP,
+    check_mdp,
+    check_mdp_policies,
+    check_mdp_policy,
+    random_mdp,
+)
+from pgtheory.core.policies import total_variation_rows
+from pgtheory.core.validation import (
     as_float_array,
     check_distribution,
     check_policy,
     check_positive_int,
 )
+from pgtheory.pg_as_pi.improvement import TIE_ATOL, greedy_policy
 
 __all__ = [
     "EXPECTATION_FORMS",
@@ -253,13 +264,7 @@ class _OldPolicy(NamedTuple):
     def of(cls, mdp: TabularMDP, pi: NDArray) -> _OldPolicy:
         vf = evaluate(mdp, pi)
         A = time_indexed(mdp, vf.A)
-        return cls(mdp, pi, A, occupancy(mdp, pi), _start_value(mdp, vf))
-
-
-def _start_value(mdp: TabularMDP, vf: ValueFunctions) -> float:
-    """``J = E_{s0 ~ p0}[V(s0)]`` (``V[0]`` for a finite horizon)."""
-    V = vf.V if mdp.horizon is None else vf.V[0]
-    return float(mdp.p0 @ V)
+        return cls(mdp, pi, A, occupancy(mdp, pi), return_from_values(mdp, vf.V))
 
 
 def _bounds(
@@ -274,7 +279,7 @@ def _bounds(
     f = np.einsum("sa,tsa->ts", pi_new, A)
     surrogate = float(np.einsum("ts,ts->", old.occupancy, f))
     eps = float(total_variation_rows(pi_new, old.pi).max())
-    gap = _start_value(mdp, evaluate(mdp, pi_new)) - old.J if with_gap else np.nan
+    gap = return_from_values(mdp, evaluate(mdp, pi_new).V) - old.J if with_gap else np.nan
     gamma = mdp.gamma
     if mdp.horizon is None:
         weights = np.array([float(discounted_s7_bound_sum(eps, gamma))])
@@ -386,23 +391,23 @@ def _check_steps(steps: ArrayLike) -> NDArray[np.float64]:
 def _mixture_run(
     mdp: TabularMDP, pi: ArrayLike, n_iterations: int, steps: NDArray, form: str
 ) -> UpdateRun:
-    mdp, pi = check_mdp_policy(mdp, pi)
+    mdp, pi_k = check_mdp_policy(mdp, pi)
     n_iterations = check_positive_int(n_iterations, "n_iterations")
-    policies, J, chosen, bounds = [pi], [], [], []
+    policies, J, chosen, bounds = [pi_k], [], [], []
     for _ in range(n_iterations):
-        target = surrogate_greedy_policy(mdp, pi)
-        old = _OldPolicy.of(mdp, pi)
+        target = surrogate_greedy_policy(mdp, pi_k)
+        old = _OldPolicy.of(mdp, pi_k)
         candidates = [
-            _bounds(old, (1.0 - a) * pi + a * target, (form,), with_gap=False)[form].bound
+            _bounds(old, (1.0 - a) * pi_k + a * target, (form,), with_gap=False)[form].bound
             for a in steps
         ]
         k = int(np.argmax(candidates))
-        pi = (1.0 - steps[k]) * pi + steps[k] * target
-        J.append(_bounds(old, pi, (form,))[form].gap)
+        pi_k = (1.0 - steps[k]) * pi_k + steps[k] * target
+        J.append(_bounds(old, pi_k, (form,))[form].gap)
         chosen.append(steps[k])
         bounds.append(candidates[k])
-        policies.append(pi)
-    J0 = _start_value(mdp, evaluate(mdp, policies[0]))
+        policies.append(pi_k)
+    J0 = return_from_values(mdp, evaluate(mdp, policies[0]).V)
     return UpdateRun(
         np.array(policies),
         J0 + np.concatenate([[0.0], np.cumsum(J)]),

@@ -13,7 +13,7 @@ import numbers
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from pgtheory.validation import (
+from pgtheory.core.validation import (
     as_float_array,
     check_distribution,
     check_policy,
@@ -414,7 +414,7 @@ def check_mdp_policy(
     """:func:`check_mdp`, then ``pi`` as a policy of shape (S, A) of that MDP.
 
     Returns ``(mdp, pi)`` with ``pi`` as float64; raises as
-    :func:`pgtheory.validation.check_policy` (e.g. ``"pi must have shape (2, 2), got (2,
+    :func:`pgtheory.core.validation.check_policy` (e.g. ``"pi must have shape (2, 2), got (2,
     3)"``, ``"pi[1, :] sums to 0.5, expected 1 (atol=1e-08)"``).
     """
     mdp = check_mdp(mdp)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from pgtheory.validation import (
+from pgtheory.core.validation import (
     as_float_array,
     check_distribution,
     check_indices,
@@ -30,6 +30,7 @@ from pgtheory.validation import (
 )
 
 __all__ = [
+    "average_kl_rows",
     "deterministic_policy",
     "epsilon_close_policy",
     "kl_divergence",
@@ -197,7 +198,7 @@ def total_variation_rows(p: ArrayLike, q: ArrayLike) -> NDArray[np.float64]:
     ValueError
         If the shapes differ, the last axis is missing or empty, or a row is not a
         distribution (a negative or non-finite entry, or a sum off 1 by more than
-        :data:`pgtheory.validation.PROB_ATOL`); the message names the first offending entry.
+        :data:`pgtheory.core.validation.PROB_ATOL`); the message names the first offending entry.
 
     References
     ----------
@@ -254,6 +255,43 @@ def tv_distance(pi: ArrayLike, pi2: ArrayLike) -> NDArray[np.float64]:
     return total_variation_rows(pi, pi2)
 
 
+def average_kl_rows(d: ArrayLike, p: ArrayLike, q: ArrayLike) -> NDArray[np.float64]:
+    """The KL divergence averaged over states: ``sum_s d[..., s] KL(p || q)[..., s]``.
+
+    ``p`` and ``q`` are policies of shape (..., S, A) (broadcast against each other) and
+    ``d`` weights of shape (..., S) (or broadcast to it), for example a state distribution;
+    states with ``d = 0`` are left out, so a ``q`` that puts zero mass on an action of ``p``
+    in a state of weight 0 does not make the average infinite (in a state of positive
+    weight it does). TRPO's average KL (:func:`pgtheory.average_kl`) is this with ``d`` the old
+    policy's normalized discounted visitation; the algorithms use it for many policies
+    at once.
+
+    Returns
+    -------
+    ndarray, shape (...)
+        ``>= 0``, possibly ``inf``.
+
+    Raises
+    ------
+    ValueError
+        If ``d`` is negative or not finite, or does not broadcast to the policies' leading
+        axes; for ``p`` and ``q``, as :func:`kl_divergence_rows`.
+    """
+    p, q = np.broadcast_arrays(np.asarray(p, dtype=float), np.asarray(q, dtype=float))
+    kl = kl_divergence_rows(p, q)
+    d = as_float_array(d, "d")
+    try:
+        d = np.broadcast_to(d, kl.shape)
+    except ValueError:
+        raise ValueError(
+            f"d must have shape {kl.shape} (the policies' states) or broadcast to it, got {d.shape}"
+        ) from None
+    if np.any(d < 0):
+        raise ValueError(f"d must be >= 0, got a minimum of {float(d.min())!r}")
+    with np.errstate(invalid="ignore"):  # inf * 0 in a state left out
+        return np.where(d > 0, d * kl, 0.0).sum(axis=-1)
+
+
 def kl_divergence(pi: ArrayLike, pi2: ArrayLike) -> NDArray[np.float64]:
     """Per-state ``KL(pi || pi2)[s] = sum_a pi[s, a] log(pi[s, a] / pi2[s, a])``, shape (S,).
 
@@ -289,6 +327,7 @@ def epsilon_close_policy(
     pi = deterministic_policy(actions, n_actions)
     eps = check_probability(eps, "eps")
     rng = check_rng(rng)
+    S: int  # numpy's stubs type shapes as tuple[Any, ...]; rng.random(S) is then ambiguous
     S, A = pi.shape
     if A == 1:
         return pi

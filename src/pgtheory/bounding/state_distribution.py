@@ -32,7 +32,7 @@ measures how far it is off otherwise (the errata page, :ref:`errata-s7-mixture`)
 Slide S8, any ``pi`` (the general case). With ``eps = max_s TV(pi_new(.|s), pi(.|s))``
 (:func:`max_tv_distance`) the same bound holds, :func:`state_distribution_bound`: couple
 the two trajectories with the maximal coupling of the action laws in every state
-(:mod:`pgtheory.coupling`); they disagree before ``t`` with probability at most
+(:mod:`pgtheory.bounding.coupling`); they disagree before ``t`` with probability at most
 ``1 - (1 - eps)^t``. For the normalized discounted visitation
 ``d(s) = (1 - gamma) sum_t gamma^t p_t(s)`` this gives
 :func:`visitation_distribution_bound`,
@@ -48,10 +48,10 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from pgtheory.evaluation import discounted_visitation, state_marginals
-from pgtheory.mdp import TabularMDP, check_mdp, check_mdp_policies, resolve_horizon
-from pgtheory.policies import total_variation_rows
-from pgtheory.validation import (
+from pgtheory.core.evaluation import discounted_visitation, state_marginals
+from pgtheory.core.mdp import TabularMDP, check_mdp, check_mdp_policies, resolve_horizon
+from pgtheory.core.policies import total_variation_rows
+from pgtheory.core.validation import (
     PROB_ATOL,
     as_float_array,
     check_indices,

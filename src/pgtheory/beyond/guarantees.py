@@ -18,12 +18,13 @@ Only the infinite-horizon discounted case (``0 <= gamma < 1``) is covered.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Generic, NamedTuple, TypeVar
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from pgtheory.batched import (
+from pgtheory.bounding.state_distribution import discounted_s7_bound_sum
+from pgtheory.core.batched import (
     MDPBatch,
     batch_evaluate,
     batch_visitation,
@@ -31,10 +32,9 @@ from pgtheory.batched import (
     check_batch_policy,
     random_mdp_batch,
 )
-from pgtheory.bounds import discounted_s7_bound_sum
-from pgtheory.mdp import TabularMDP, check_mdp_policy
-from pgtheory.policies import kl_divergence_rows, softmax, total_variation_rows
-from pgtheory.validation import (
+from pgtheory.core.mdp import TabularMDP, check_mdp_policy
+from pgtheory.core.policies import kl_divergence_rows, softmax, total_variation_rows
+from pgtheory.core.validation import (
     PROB_ATOL,
     as_float_array,
     check_nonnegative,
@@ -68,7 +68,11 @@ TRPO_FORMS = ("theorem1", "eq44", "kl")
 BOUNDS = ("cpi", "trpo_theorem1", "trpo_eq44", "trpo_kl", "cpo")
 
 
-class BoundParts(NamedTuple):
+#: A field of :class:`BoundParts`: a float for one pair, an array of shape (B,) for B pairs.
+_Value = TypeVar("_Value", float, NDArray[np.float64])
+
+
+class BoundParts(NamedTuple, Generic[_Value]):
     """One bound on one policy pair (floats; arrays of shape (B,) in a sweep).
 
     ``improvement``: the exact ``J(pi_new) - J(pi)``. ``surrogate``: the first-order term
@@ -77,12 +81,12 @@ class BoundParts(NamedTuple):
     distance in the penalty (``alpha`` of the bound). ``eps``: the advantage scale in it.
     """
 
-    improvement: float
-    surrogate: float
-    penalty: float
-    bound: float
-    distance: float
-    eps: float
+    improvement: _Value
+    surrogate: _Value
+    penalty: _Value
+    bound: _Value
+    distance: _Value
+    eps: _Value
 
 
 def trpo_eq44_penalty(alpha: ArrayLike, gamma: ArrayLike, eps: ArrayLike) -> NDArray[np.float64]:
@@ -173,11 +177,11 @@ def _max_kl(pi: NDArray, pi_new: NDArray) -> NDArray:
 
 def _parts(
     base: _Base, surrogate: NDArray, penalty: NDArray, distance: NDArray, eps: NDArray
-) -> BoundParts:
+) -> BoundParts[NDArray[np.float64]]:
     return BoundParts(base.improvement, surrogate, penalty, surrogate - penalty, distance, eps)
 
 
-def _trpo(base: _Base, pi: NDArray, pi_new: NDArray, form: str) -> BoundParts:
+def _trpo(base: _Base, pi: NDArray, pi_new: NDArray, form: str) -> BoundParts[NDArray[np.float64]]:
     gamma = base.gamma
     eps = np.abs(base.A).max(axis=(1, 2))
     C = 4.0 * eps * gamma / (1.0 - gamma) ** 2
@@ -194,7 +198,7 @@ def _trpo(base: _Base, pi: NDArray, pi_new: NDArray, form: str) -> BoundParts:
     return _parts(base, _surrogate(base, pi_new), penalty, distance, eps)
 
 
-def _cpo(base: _Base, pi: NDArray, pi_new: NDArray) -> BoundParts:
+def _cpo(base: _Base, pi: NDArray, pi_new: NDArray) -> BoundParts[NDArray[np.float64]]:
     gamma = base.gamma
     eps = np.abs(_mean_advantage(pi_new, base.A)).max(axis=-1)
     tv = total_variation_rows(pi_new, pi)
@@ -203,7 +207,7 @@ def _cpo(base: _Base, pi: NDArray, pi_new: NDArray) -> BoundParts:
     return _parts(base, _surrogate(base, pi_new), penalty, distance, eps)
 
 
-def _cpi(base: _Base, pi_prime: NDArray, alpha: NDArray) -> BoundParts:
+def _cpi(base: _Base, pi_prime: NDArray, alpha: NDArray) -> BoundParts[NDArray[np.float64]]:
     gamma = base.gamma
     mean_adv = _mean_advantage(pi_prime, base.A)  # E_{a ~ pi'} A^pi(s, a)
     policy_advantage = np.einsum("bs,bs->b", base.d, mean_adv)  # Kakade & Langford's A
@@ -218,7 +222,9 @@ def _cpi(base: _Base, pi_prime: NDArray, alpha: NDArray) -> BoundParts:
 # --------------------------------------------------------------------------------------
 
 
-def _one(mdp: TabularMDP, pi: ArrayLike, other: ArrayLike, other_name: str):
+def _one(
+    mdp: TabularMDP, pi: ArrayLike, other: ArrayLike, other_name: str
+) -> tuple[MDPBatch, NDArray[np.float64], NDArray[np.float64]]:
     mdp, pi = check_mdp_policy(mdp, pi)
     if mdp.horizon is not None:
         raise ValueError(
@@ -230,13 +236,13 @@ def _one(mdp: TabularMDP, pi: ArrayLike, other: ArrayLike, other_name: str):
     return batch, pi[None], other[None]
 
 
-def _scalars(parts: BoundParts) -> BoundParts:
+def _scalars(parts: BoundParts[NDArray[np.float64]]) -> BoundParts[float]:
     return BoundParts(*(float(x[0]) for x in parts))
 
 
 def trpo_bound(
     mdp: TabularMDP, pi: ArrayLike, pi_new: ArrayLike, *, form: str = "theorem1"
-) -> BoundParts:
+) -> BoundParts[float]:
     """TRPO's lower bound on ``J(pi_new) - J(pi)`` (Schulman et al. 2015).
 
     With ``eps = max_{s,a} |A^pi(s, a)|``, ``alpha = max_s TV(pi, pi_new)[s]`` and
@@ -286,10 +292,10 @@ def trpo_bound(
 
 def batch_trpo_bound(
     batch: MDPBatch, pi: ArrayLike, pi_new: ArrayLike, *, form: str = "theorem1"
-) -> BoundParts:
+) -> BoundParts[NDArray[np.float64]]:
     """:func:`trpo_bound` for ``B`` policy pairs at once, pair ``b`` on MDP ``b`` of ``batch``.
 
-    The same formulas, computed with the batched evaluation of :mod:`pgtheory.batched`: every
+    The same formulas, computed with the batched evaluation of :mod:`pgtheory.core.batched`: every
     field of the result is an array of shape (B,), entry ``b`` equal to
     ``trpo_bound(unstack_mdp(batch, b), pi[b], pi_new[b], form=form)`` (up to rounding).
 
@@ -324,7 +330,7 @@ def batch_trpo_bound(
     return _trpo(_base(batch, pi, pi_new), pi, pi_new, form)
 
 
-def cpo_bound(mdp: TabularMDP, pi: ArrayLike, pi_new: ArrayLike) -> BoundParts:
+def cpo_bound(mdp: TabularMDP, pi: ArrayLike, pi_new: ArrayLike) -> BoundParts[float]:
     """CPO's lower bound on ``J(pi_new) - J(pi)`` (Achiam et al. 2017, Corollary 1).
 
     ``J(pi') - J(pi) >= 1/(1 - gamma) E_{s ~ d^pi, a ~ pi'}[A^pi(s, a)
@@ -358,7 +364,9 @@ def cpo_bound(mdp: TabularMDP, pi: ArrayLike, pi_new: ArrayLike) -> BoundParts:
     return _scalars(_cpo(_base(batch, pi, pi_new), pi, pi_new))
 
 
-def cpi_bound(mdp: TabularMDP, pi: ArrayLike, pi_prime: ArrayLike, alpha: float) -> BoundParts:
+def cpi_bound(
+    mdp: TabularMDP, pi: ArrayLike, pi_prime: ArrayLike, alpha: float
+) -> BoundParts[float]:
     """Conservative policy iteration's bound for ``pi_new = (1 - alpha) pi + alpha pi'``.
 
     Kakade & Langford (2002), Theorem 4.1:
@@ -445,7 +453,7 @@ def guarantee_path(
     Along CPI's mixtures ``pi_alpha = (1 - alpha) pi + alpha pi'`` every bound of this module
     applies: :func:`cpi_bound` with ``(pi', alpha)``, :func:`trpo_bound` (three forms) and
     :func:`cpo_bound` with ``(pi, pi_alpha)``. All ``K`` steps are evaluated at once
-    (:mod:`pgtheory.batched`).
+    (:mod:`pgtheory.core.batched`).
 
     Parameters
     ----------
@@ -524,7 +532,7 @@ class TightnessSweep(NamedTuple):
 
 def _sweep_group(
     n: int, S: int, A: int, rng: np.random.Generator, gamma: tuple[float, float]
-) -> dict[str, BoundParts]:
+) -> dict[str, BoundParts[NDArray[np.float64]] | NDArray]:
     """All bounds on ``n`` random MDPs of size (S, A) and a random pair each."""
     half = n // 2
     parts = [random_mdp_batch(n - half, S, A, rng=rng, gamma=gamma)]
@@ -538,7 +546,7 @@ def _sweep_group(
     alpha[rng.random(n) < 0.25] = 1.0  # a generic pair: pi_new = pi_prime
     pi_new = (1.0 - alpha)[:, None, None] * pi + alpha[:, None, None] * pi_prime
     base = _base(batch, pi, pi_new)
-    out = {"cpi": _cpi(base, pi_prime, alpha)}
+    out: dict[str, BoundParts[NDArray[np.float64]] | NDArray] = {"cpi": _cpi(base, pi_prime, alpha)}
     for form in TRPO_FORMS:
         out[f"trpo_{form}"] = _trpo(base, pi, pi_new, form)
     out["cpo"] = _cpo(base, pi, pi_new)
@@ -568,7 +576,7 @@ def bound_tightness_sweep(
     large ``k``), and ``pi_new = (1 - alpha) pi + alpha pi'`` with ``alpha`` log-uniform in
     [1e-3, 1], set to 1 (``pi_new = pi'``, a generic pair) for a quarter of the MDPs. CPI's
     bound uses ``(pi', alpha)``, the others ``(pi, pi_new)``. Everything is computed with
-    the batched evaluation of :mod:`pgtheory.batched`.
+    the batched evaluation of :mod:`pgtheory.core.batched`.
 
     Parameters
     ----------

@@ -1,4 +1,4 @@
-"""Tests for pgtheory.objective_bound (slide S9; Schulman et al. 2015, Appendix A).
+"""Tests for pgtheory.bounding.objective (slide S9; Schulman et al. 2015, Appendix A).
 
 References are independent of the library's matrix code: closed forms on the tightrope MDP
 (worked out by hand in the comments), trajectory enumeration (tests/brute_force.py) for

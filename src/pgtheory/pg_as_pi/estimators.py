@@ -25,11 +25,11 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from pgtheory.evaluation import evaluate
-from pgtheory.mdp import TabularMDP, check_mdp
-from pgtheory.policies import softmax_policy
-from pgtheory.sampling import Trajectories, check_trajectories, reward_to_go
-from pgtheory.validation import check_theta
+from pgtheory.core.evaluation import evaluate
+from pgtheory.core.mdp import TabularMDP, check_mdp
+from pgtheory.core.policies import softmax_policy
+from pgtheory.core.sampling import Trajectories, check_trajectories, reward_to_go
+from pgtheory.core.validation import check_theta
 
 __all__ = ["ESTIMATORS", "reinforce_gradient", "reinforce_gradient_samples"]
 

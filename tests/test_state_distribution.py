@@ -1,4 +1,5 @@
-"""Tests for pgtheory.bounds (slide S7; Ross, Gordon & Bagnell 2011, Lemma 4.1)."""
+"""Tests for pgtheory.bounding.state_distribution (slide S7; Ross, Gordon & Bagnell 2011,
+Lemma 4.1)."""
 
 import re
 

@@ -12,8 +12,8 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from pgtheory.mdp import TabularMDP, check_mdp_policy, resolve_horizon
-from pgtheory.validation import (
+from pgtheory.core.mdp import TabularMDP, check_mdp_policy, resolve_horizon
+from pgtheory.core.validation import (
     as_float_array,
     check_indices,
     check_positive_int,

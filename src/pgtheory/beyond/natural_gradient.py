@@ -44,10 +44,10 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from pgtheory.evaluation import discounted_visitation, policy_gradient
-from pgtheory.mdp import TabularMDP, check_mdp, check_mdp_policies
-from pgtheory.policies import kl_divergence, softmax_policy
-from pgtheory.validation import check_real, check_theta
+from pgtheory.core.evaluation import discounted_visitation, policy_gradient
+from pgtheory.core.mdp import TabularMDP, check_mdp, check_mdp_policies
+from pgtheory.core.policies import average_kl_rows, softmax_policy
+from pgtheory.core.validation import check_real, check_theta
 
 __all__ = [
     "NaturalGradientStep",
@@ -143,10 +143,7 @@ def average_kl(mdp: TabularMDP, pi: ArrayLike, pi_new: ArrayLike) -> float:
     when ``pi_new`` puts zero mass on an action that ``pi`` takes in a visited state.
     """
     mdp, pi, pi_new = check_mdp_policies(mdp, pi, pi_new)
-    d = discounted_visitation(mdp, pi)
-    kl = kl_divergence(pi, pi_new)
-    visited = d > 0
-    return float(d[visited] @ kl[visited])
+    return float(average_kl_rows(discounted_visitation(mdp, pi), pi, pi_new))
 
 
 class NaturalGradientStep(NamedTuple):

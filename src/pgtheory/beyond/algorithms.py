@@ -21,13 +21,18 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from pgtheory.batched import MDPBatch, batch_evaluate, batch_occupancy, batch_visitation
-from pgtheory.guarantees import TRPO_FORMS, batch_trpo_bound
-from pgtheory.mdp import TabularMDP, check_mdp
-from pgtheory.natural_gradient import natural_gradient_step
-from pgtheory.policies import kl_divergence_rows, softmax, total_variation_rows
-from pgtheory.sampling import sample_trajectories
-from pgtheory.validation import (
+from pgtheory.beyond.guarantees import TRPO_FORMS, batch_trpo_bound
+from pgtheory.beyond.natural_gradient import natural_gradient_step
+from pgtheory.core.batched import MDPBatch, batch_evaluate, batch_occupancy, batch_visitation
+from pgtheory.core.mdp import TabularMDP, check_mdp
+from pgtheory.core.policies import (
+    average_kl_rows,
+    kl_divergence_rows,
+    softmax,
+    total_variation_rows,
+)
+from pgtheory.core.sampling import sample_trajectories
+from pgtheory.core.validation import (
     as_float_array,
     check_policy,
     check_positive_int,
@@ -88,13 +93,6 @@ def _single(mdp: TabularMDP, n: int = 1) -> MDPBatch:
     )
 
 
-def _mean_kl(d: NDArray, pi: NDArray, pi_new: NDArray) -> NDArray:
-    """``sum_s d[b, s] KL(pi || pi_new)[b, s]`` over visited states, shape (B,)."""
-    kl = kl_divergence_rows(pi, np.broadcast_to(pi_new, pi.shape))
-    with np.errstate(invalid="ignore"):
-        return np.where(d > 0, d * kl, 0.0).sum(axis=-1)
-
-
 def _run(mdp: TabularMDP, policies: list[NDArray], step_sizes: list[float]) -> AlgorithmRun:
     """Exact J of every policy and the distances, surrogate and bound of every step."""
     pols = np.array(policies)
@@ -109,7 +107,7 @@ def _run(mdp: TabularMDP, policies: list[NDArray], step_sizes: list[float]) -> A
         J,
         np.array(step_sizes, dtype=float),
         total_variation_rows(pi_new, pi).max(axis=-1),
-        _mean_kl(d, pi, pi_new),
+        average_kl_rows(d, pi, pi_new),
         kl_divergence_rows(pi, pi_new).max(axis=-1),
         parts.surrogate,
         parts.bound,
@@ -356,7 +354,7 @@ def trpo(
             sizes_j = np.sqrt(2.0 * delta / xFx) * shrink
             new = softmax(theta[None] + sizes_j[:, None, None] * x[None])
             gain = np.einsum("s,bsa,sa->b", rho, new, vf.A[0])
-            kl = _mean_kl(np.broadcast_to(d, (shrink.size, d.size)), _tile(pi, shrink.size), new)
+            kl = average_kl_rows(d, pi, new)
             ok = np.flatnonzero((gain > 0.0) & (kl <= delta))
             if ok.size:
                 size = float(sizes_j[ok[0]])
@@ -522,7 +520,8 @@ def maximize_bound(
     policies, sizes = [softmax(theta)], []
     for _ in range(K):
         pi = policies[-1]
-        u = batch_evaluate(batch, pi[None]).A[0]  # centred already: sum_a pi(a|s) A(s, a) = 0
+        # centred already: sum_a pi(a|s) A(s, a) = 0
+        u: NDArray[np.float64] = batch_evaluate(batch, pi[None]).A[0]
         top = np.abs(u).max()
         size = 0.0
         if top > 0.0:

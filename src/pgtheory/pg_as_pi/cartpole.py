@@ -4,7 +4,7 @@ Slide S1's algorithm on the field's standard control task. The environment is gy
 own vectorized CartPole-v1 (``gym.make_vec(..., vectorization_mode="vector_entry_point")``,
 which steps all copies of the pole in one numpy call); everything else (the policy, its
 score function, the estimator, the update) is numpy. Not imported by ``import pgtheory``:
-``import pgtheory.cartpole`` needs gymnasium (pinned in ``requirements.txt``).
+``import pgtheory.pg_as_pi.cartpole`` needs gymnasium (pinned in ``requirements.txt``).
 
 The policy is linear softmax on the observation and a bias,
 ``pi(a | s) = softmax(phi(s) @ params)[a]`` with ``phi(s) = (x, x_dot, angle, angle_dot, 1)``
@@ -20,8 +20,8 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-from pgtheory.policies import softmax
-from pgtheory.validation import as_float_array, check_positive_int, check_real, check_rng
+from pgtheory.core.policies import softmax
+from pgtheory.core.validation import as_float_array, check_positive_int, check_real, check_rng
 
 __all__ = [
     "CARTPOLE_ESTIMATORS",

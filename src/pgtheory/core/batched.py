@@ -3,7 +3,7 @@
 A batch of ``B`` MDPs with ``S`` states and ``A`` actions is a set of stacked arrays
 (:class:`MDPBatch`): ``P[b, s, a, s']``, ``r[b, s, a]``, ``p0[b, s]`` and ``gamma[b]``;
 policies are ``pi[b, s, a]``. Every function here is the one-MDP function of
-:mod:`pgtheory.evaluation` applied to each MDP of the batch, computed with one batched
+:mod:`pgtheory.core.evaluation` applied to each MDP of the batch, computed with one batched
 ``np.linalg.solve`` instead of a Python loop, so that a sweep over ten thousand MDPs is a
 handful of array operations. Only the infinite-horizon discounted case (``0 <= gamma < 1``)
 is covered.
@@ -11,15 +11,15 @@ is covered.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import NamedTuple
+from collections.abc import Iterable, Sequence
+from typing import Any, NamedTuple, Self
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from pgtheory.evaluation import ValueFunctions
-from pgtheory.mdp import TabularMDP, check_mdp, random_mdp_arrays
-from pgtheory.validation import (
+from pgtheory.core.evaluation import ValueFunctions
+from pgtheory.core.mdp import TabularMDP, check_mdp, random_mdp_arrays
+from pgtheory.core.validation import (
     PROB_ATOL,
     as_float_array,
     check_distribution,
@@ -75,7 +75,7 @@ def _check_batch_arrays(P: ArrayLike, r: ArrayLike, p0: ArrayLike, gamma: ArrayL
     """Validate the four arrays of an :class:`MDPBatch`; return them as float64 arrays.
 
     A fast path checks the values in a few passes; when it fails, the full checks of
-    :mod:`pgtheory.validation` find and name the first offending entry.
+    :mod:`pgtheory.core.validation` find and name the first offending entry.
     """
     P = _array(P, "P", 4)
     r = _array(r, "r", 3)
@@ -132,8 +132,10 @@ class MDPBatch(_MDPBatchFields):
     def __new__(cls, P: ArrayLike, r: ArrayLike, p0: ArrayLike, gamma: ArrayLike) -> MDPBatch:
         return super().__new__(cls, *_check_batch_arrays(P, r, p0, gamma))
 
+    # used by _replace: validate there too. The ignore: mypy's own NamedTuple._make is generic
+    # in its class argument, which no override can match (mypy compares them unbound).
     @classmethod
-    def _make(cls, iterable) -> MDPBatch:  # used by _replace: validate there too
+    def _make(cls, iterable: Iterable[Any]) -> Self:  # type: ignore[override]
         return cls(*iterable)
 
     @classmethod
@@ -227,7 +229,7 @@ def random_mdp_batch(
 
     Transitions are flat-Dirichlet(``concentration``) rows (on ``branching`` random
     successors if given: sparse dynamics), rewards ``Uniform(0, 1)``, ``p0`` flat Dirichlet:
-    the arrays of :func:`pgtheory.mdp.random_mdp_arrays` with ``n_mdps`` and
+    the arrays of :func:`pgtheory.core.mdp.random_mdp_arrays` with ``n_mdps`` and
     ``weights_first=True`` (its draw order), after the discounts when they are drawn.
 
     Parameters
@@ -282,7 +284,7 @@ def check_batch_policy(batch: MDPBatch, pi: ArrayLike, name: str = "pi") -> NDAr
     ------
     ValueError
         If ``pi`` does not fit the batch or a row is not a distribution, naming the first
-        offending entry (as :func:`pgtheory.validation.check_distribution`).
+        offending entry (as :func:`pgtheory.core.validation.check_distribution`).
     """
     shape = (batch.n_mdps, batch.n_states, batch.n_actions)
     arr = np.asarray(pi, dtype=np.float64) if isinstance(pi, np.ndarray) else None

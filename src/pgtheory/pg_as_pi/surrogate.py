@@ -19,12 +19,12 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from pgtheory.evaluation import evaluate, occupancy, time_indexed
-from pgtheory.importance_sampling import action_ratios
-from pgtheory.mdp import TabularMDP, check_mdp, check_mdp_policies, check_mdp_policy
-from pgtheory.policies import softmax_policy, total_variation_rows
-from pgtheory.sampling import Trajectories
-from pgtheory.validation import as_float_array, check_theta
+from pgtheory.core.evaluation import evaluate, occupancy, return_from_values, time_indexed
+from pgtheory.core.mdp import TabularMDP, check_mdp, check_mdp_policies, check_mdp_policy
+from pgtheory.core.policies import softmax_policy, total_variation_rows
+from pgtheory.core.sampling import Trajectories
+from pgtheory.core.validation import as_float_array, check_theta
+from pgtheory.pg_as_pi.importance_sampling import action_ratios
 
 __all__ = [
     "SurrogatePath",
@@ -214,8 +214,7 @@ def surrogate_path(
     steps = as_float_array(steps, "steps", ndim=1)
     pi = softmax_policy(theta)
     vf = evaluate(mdp, pi)
-    V0 = vf.V if mdp.horizon is None else vf.V[0]
-    J = float(mdp.p0 @ V0)
+    J = return_from_values(mdp, vf.V)
     rho = occupancy(mdp, pi)
     A = time_indexed(mdp, vf.A)
     improvement = np.empty(steps.shape)
@@ -223,8 +222,7 @@ def surrogate_path(
     max_tv = np.empty(steps.shape)
     for k, s in enumerate(steps):
         pi_new = softmax_policy(theta + s * d)
-        V_new = evaluate(mdp, pi_new).V
-        improvement[k] = float(mdp.p0 @ (V_new if mdp.horizon is None else V_new[0])) - J
+        improvement[k] = return_from_values(mdp, evaluate(mdp, pi_new).V) - J
         surrogate[k] = float(np.einsum("ts,sa,tsa->", rho, pi_new, A))
         max_tv[k] = total_variation_rows(pi_new, pi).max()
     return SurrogatePath(steps, improvement, surrogate, max_tv)

@@ -19,7 +19,7 @@ next state from one shared random number; after the first disagreement of action
 run independently (:func:`coupled_trajectories`). Each trajectory alone follows its own
 policy exactly, and the probability of no disagreement before ``t`` is the mass of the
 "no disagreement yet" chain (:func:`no_disagreement_chain`), at least ``(1 - eps)^t``.
-Hence ``||p'_t - p_t||_1 <= 2 (1 - (1 - eps)^t)`` (:mod:`pgtheory.bounds`).
+Hence ``||p'_t - p_t||_1 <= 2 (1 - (1 - eps)^t)`` (:mod:`pgtheory.bounding.state_distribution`).
 This module imports numpy only.
 """
 
@@ -30,10 +30,10 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from pgtheory.mdp import TabularMDP, check_mdp_policies, resolve_horizon
-from pgtheory.policies import total_variation_rows
-from pgtheory.sampling import CategoricalSampler
-from pgtheory.validation import (
+from pgtheory.core.mdp import TabularMDP, check_mdp_policies, resolve_horizon
+from pgtheory.core.policies import total_variation_rows
+from pgtheory.core.sampling import CategoricalSampler
+from pgtheory.core.validation import (
     as_float_array,
     check_distribution,
     check_positive_int,

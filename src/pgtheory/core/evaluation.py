@@ -2,7 +2,7 @@
 
 Everything here is computed in closed form: linear solves for the discounted
 case, backward induction over time for a finite horizon, forward propagation of
-state marginals. Shapes follow :mod:`pgtheory.mdp`; policies are ``pi[s, a]``.
+state marginals. Shapes follow :mod:`pgtheory.core.mdp`; policies are ``pi[s, a]``.
 
 Finite horizon ``T``: values carry the time index, ``V[t, s]``, ``Q[t, s, a]``,
 ``A[t, s, a]`` for ``t = 0..T-1``, with
@@ -17,8 +17,9 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from pgtheory.mdp import TabularMDP, check_mdp, check_mdp_policy, resolve_horizon
-from pgtheory.policies import softmax_policy
+from pgtheory.core.mdp import TabularMDP, check_mdp, check_mdp_policy, resolve_horizon
+from pgtheory.core.policies import softmax_policy
+from pgtheory.core.validation import as_float_array
 
 __all__ = [
     "ValueFunctions",
@@ -28,6 +29,7 @@ __all__ = [
     "induced_chain",
     "occupancy",
     "policy_gradient",
+    "return_from_values",
     "state_marginals",
     "time_indexed",
 ]
@@ -112,7 +114,24 @@ def evaluate(mdp: TabularMDP, pi: ArrayLike) -> ValueFunctions:
 def expected_return(mdp: TabularMDP, pi: ArrayLike) -> float:
     """``J(pi) = E_{s0 ~ p0}[V(s0)]`` (``V[0]`` for a finite horizon). Slide S3."""
     mdp, pi = check_mdp_policy(mdp, pi)
-    V = _evaluate(mdp, pi).V
+    return return_from_values(mdp, _evaluate(mdp, pi).V)
+
+
+def return_from_values(mdp: TabularMDP, V: ArrayLike) -> float:
+    """``J = E_{s0 ~ p0}[V(s0)]`` from values already computed: ``p0 . V`` for a discounted
+    MDP (``V`` of shape (S,)), ``p0 . V[0]`` for a finite horizon (``V`` of shape (T, S)).
+
+    Raises
+    ------
+    ValueError
+        If ``V`` is not finite or does not have the shape of the MDP's values.
+    """
+    mdp = check_mdp(mdp)
+    S = mdp.n_states
+    shape = (S,) if mdp.horizon is None else (mdp.horizon, S)
+    V = as_float_array(V, "V")
+    if V.shape != shape:
+        raise ValueError(f"V must have shape {shape} (the MDP's values), got {V.shape}")
     return float(mdp.p0 @ (V if mdp.horizon is None else V[0]))
 
 
@@ -152,7 +171,9 @@ def state_marginals(
 def _occupancy(mdp: TabularMDP, pi: NDArray) -> NDArray[np.float64]:
     if mdp.horizon is None:
         P_pi, _ = _induced_chain(mdp, pi)
-        return np.linalg.solve(np.eye(mdp.n_states) - mdp.gamma * P_pi.T, mdp.p0)[None, :]
+        rho = np.linalg.solve(np.eye(mdp.n_states) - mdp.gamma * P_pi.T, mdp.p0)
+        # numpy's stubs: solve of float64 arrays is floating[Any] (it is float64)
+        return rho[None, :]  # type: ignore[return-value]
     p = _state_marginals(mdp, pi, mdp.horizon)
     return (mdp.gamma ** np.arange(mdp.horizon))[:, None] * p
 

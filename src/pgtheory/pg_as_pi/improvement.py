@@ -20,12 +20,11 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from pgtheory.estimators import reinforce_gradient
-from pgtheory.evaluation import evaluate, expected_return, policy_gradient
-from pgtheory.mdp import TabularMDP, check_mdp
-from pgtheory.policies import softmax_policy
-from pgtheory.sampling import sample_trajectories
-from pgtheory.validation import (
+from pgtheory.core.evaluation import evaluate, expected_return, policy_gradient
+from pgtheory.core.mdp import TabularMDP, check_mdp
+from pgtheory.core.policies import softmax_policy
+from pgtheory.core.sampling import sample_trajectories
+from pgtheory.core.validation import (
     as_float_array,
     check_policy,
     check_positive_int,
@@ -33,6 +32,7 @@ from pgtheory.validation import (
     check_rng,
     check_theta,
 )
+from pgtheory.pg_as_pi.estimators import reinforce_gradient
 
 __all__ = [
     "PolicyIterationPath",

@@ -15,16 +15,16 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-from pgtheory.bounds import (
+from pgtheory.bounding.state_distribution import (
     marginal_l1_distance,
     max_mistake_probability,
     no_mistake_chain,
     s7_bound,
     s7_linear_bound,
 )
-from pgtheory.mdp import TabularMDP, random_mdp, tightrope_mdp, tightrope_policies
-from pgtheory.policies import deterministic_policy, epsilon_close_policy
-from pgtheory.validation import check_positive_int, check_probability
+from pgtheory.core.mdp import TabularMDP, random_mdp, tightrope_mdp, tightrope_policies
+from pgtheory.core.policies import deterministic_policy, epsilon_close_policy
+from pgtheory.core.validation import check_positive_int, check_probability
 
 __all__ = [
     "DISTRIBUTION_SHIFT_DEFAULTS",
