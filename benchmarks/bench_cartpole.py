@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for estimator in cartpole.CARTPOLE_ESTIMATORS:
         run = cartpole.train(np.random.default_rng(1), estimator=estimator, **kwargs)
-        score = cartpole.evaluate(run.params, np.random.default_rng(2))
+        score = cartpole.mean_return(run.params, np.random.default_rng(2))
         rows.append(
             (
                 estimator.replace("_", " "),

@@ -25,7 +25,7 @@ def test_reinforce_with_reward_to_go_reaches_475_on_at_least_4_of_5_seeds():
     results = {}
     for seed in TEST_SEEDS:
         run = cartpole.train(np.random.default_rng(seed))
-        results[seed] = cartpole.evaluate(run.params, np.random.default_rng(seed + 1000))
+        results[seed] = cartpole.mean_return(run.params, np.random.default_rng(seed + 1000))
         print(
             f"seed {seed}: 100-episode mean {results[seed]:.1f} "
             f"({run.env_steps:,} steps, {run.seconds:.1f} s)"
@@ -64,7 +64,7 @@ def test_policy_probabilities():
 
 def test_evaluate_a_fixed_policy():
     # The uniform random policy keeps the pole up for about 22 steps on average.
-    mean = cartpole.evaluate(np.zeros((5, 2)), np.random.default_rng(0), n_episodes=200)
+    mean = cartpole.mean_return(np.zeros((5, 2)), np.random.default_rng(0), n_episodes=200)
     assert 15 < mean < 30
 
 
@@ -89,6 +89,11 @@ def test_errors():
     ):
         cartpole.train(0)
     with pytest.raises(ValueError, match=full("params must have shape (5, 2), got (4, 2)")):
-        cartpole.evaluate(np.zeros((4, 2)), rng)
+        cartpole.mean_return(np.zeros((4, 2)), rng)
     with pytest.raises(ValueError, match=full("params[0, 1] is nan, expected a finite number")):
         cartpole.policy_probabilities(np.array([[0, np.nan]] + [[0, 0]] * 4), np.zeros((1, 4)))
+
+
+def test_evaluate_is_the_former_name_of_mean_return():
+    assert cartpole.evaluate is cartpole.mean_return
+    assert "evaluate" not in cartpole.__all__  # documented once, as mean_return

@@ -27,8 +27,8 @@ __all__ = [
     "CARTPOLE_ESTIMATORS",
     "CARTPOLE_THRESHOLD",
     "CartPoleRun",
-    "evaluate",
     "make_env",
+    "mean_return",
     "policy_probabilities",
     "train",
 ]
@@ -186,8 +186,11 @@ def train(
     return CartPoleRun(params, mean_returns, steps, time.perf_counter() - start)
 
 
-def evaluate(params: NDArray, rng: np.random.Generator, n_episodes: int = 100) -> float:
+def mean_return(params: NDArray, rng: np.random.Generator, n_episodes: int = 100) -> float:
     """Mean return of the (stochastic) policy ``params`` over ``n_episodes`` episodes.
+
+    (Formerly ``evaluate``, a name that read as :func:`pgtheory.evaluate`, the exact values
+    of a tabular MDP; ``cartpole.evaluate`` is kept as an alias.)
 
     gymnasium counts CartPole-v1 as solved when this is at least
     :data:`CARTPOLE_THRESHOLD` = 475 with ``n_episodes=100``.
@@ -203,3 +206,7 @@ def evaluate(params: NDArray, rng: np.random.Generator, n_episodes: int = 100) -
     finally:
         env.close()
     return float(alive.sum(axis=0).mean())
+
+
+#: The former name of :func:`mean_return`, kept so that older notebooks run.
+evaluate = mean_return
