@@ -11,6 +11,11 @@ directory (execution at build time is off, as in ``python3 tasks.py book``).
 
     .venv/bin/python benchmarks/bench_book.py [--quick]
 
+Nothing here can hang: each chapter runs with the executor's per-cell timeout
+(``CELL_TIMEOUT``; a cell that outlives it fails with the chapter, cell index, id and first
+line, the script goes on with the next chapter and exits with status 1 at the end, the row
+marked TIMEOUT), and the book build is stopped after ``BUILD_TIMEOUT`` seconds.
+
 ``--quick`` is the smoke run of ``tests/test_benchmarks.py`` (a few seconds on a quiet
 machine): it executes a one-cell notebook instead of the chapters (the notebook tests
 execute every chapter), renders the S7 figure on a two-point grid instead of its 81
@@ -49,6 +54,8 @@ BOOK_TARGET = 30.0
 WIDGET_TARGET = 0.100
 #: Rendering the S7 interactive figure's frames adds at most this to the chapter (issue #7).
 FRAMES_TARGET = 10.0
+#: Seconds after which the book build is stopped (a hang guard: it takes about 30 s).
+BUILD_TIMEOUT = 1200
 
 
 #: The notebook that ``--quick`` executes instead of the chapters.
@@ -67,27 +74,40 @@ def notebooks(quick: bool, tmp: Path) -> list[tuple[Path, float]]:
     return [(path, QUICK_TARGET)]
 
 
-def time_chapters(tmp: Path, notebooks: list[Path]) -> list[tuple[str, float]]:
-    """Wall time of executing each notebook on a fresh kernel (a copy, in ``tmp``)."""
-    out = []
+def time_chapters(
+    tmp: Path, notebooks: list[Path], *, cell_timeout: int = execute_notebooks.CELL_TIMEOUT
+) -> list[tuple[str, float | None]]:
+    """Wall time of executing each notebook on a fresh kernel (a copy, in ``tmp``); None for
+    a notebook whose cell timed out (the error, naming the chapter and the cell, is printed
+    to stderr and the next notebook runs)."""
+    out: list[tuple[str, float | None]] = []
     for notebook in notebooks:
         copy = tmp / notebook.name
         shutil.copy(notebook, copy)
         start = time.perf_counter()
-        execute_notebooks.execute(copy)
-        out.append((notebook.name, time.perf_counter() - start))
+        try:
+            execute_notebooks.execute(copy, cell_timeout=cell_timeout)
+        except execute_notebooks.ChapterCellTimeout as exc:
+            print(f"TIMEOUT {notebook.name}: {exc}", file=sys.stderr, flush=True)
+            out.append((notebook.name, None))
+        else:
+            out.append((notebook.name, time.perf_counter() - start))
     return out
 
 
 def time_book_build(tmp: Path) -> float:
     jb = Path(sys.executable).with_name("jupyter-book")
     start = time.perf_counter()
-    subprocess.run(
-        [jb, "build", ROOT, "--path-output", tmp, "--all", "-q"],
-        check=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    try:
+        subprocess.run(
+            [jb, "build", ROOT, "--path-output", tmp, "--all", "-q"],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            timeout=BUILD_TIMEOUT,
+        )
+    except subprocess.TimeoutExpired:
+        raise SystemExit(f"the book build did not finish within {BUILD_TIMEOUT} s") from None
     return time.perf_counter() - start
 
 
@@ -134,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="smoke run, seconds")
     args = parser.parse_args(argv)
     execute_notebooks.kernel_environment()
-    rows = []
+    rows: list[tuple[str, float | None, float]] = []
     with tempfile.TemporaryDirectory() as tmp:
         timed = notebooks(args.quick, Path(tmp))
         measured = time_chapters(Path(tmp), [path for path, _ in timed])
@@ -150,10 +170,10 @@ def main(argv: list[str] | None = None) -> int:
     table = [
         (
             case,
-            fmt_time(t),
+            fmt_time(t) if t is not None else "-",
             fmt_time(target),
-            f"{t / target:.2f}",
-            "PASS" if t <= target else "FAIL",
+            f"{t / target:.2f}" if t is not None else "-",
+            "TIMEOUT" if t is None else "PASS" if t <= target else "FAIL",
         )
         for case, t, target in rows
     ]
@@ -161,6 +181,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.quick:
         print("quick run: a smoke test; the targets are meant for the full run")
     print(format_table(("case", "time", "target", "time/target", "result"), table))
+    timed_out = [case for case, t, _ in rows if t is None]
+    if timed_out:
+        print(f"{len(timed_out)} chapter(s) timed out (see above)", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -138,3 +138,27 @@ def test_bench_import_one_run_prints_every_case() -> None:
         "import pgtheory": "no",
         "import pgtheory.viz (= import pgtheory before the split)": "yes",
     }, run.stdout
+
+
+def test_bench_book_reports_a_hanging_chapter_and_goes_on(tmp_path, capsys) -> None:
+    """A chapter whose cell outlives the cell timeout is a TIMEOUT (None) in bench_book's
+    times, with the chapter and the cell on stderr; the next chapter is still timed."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import bench_book
+    import nbformat
+
+    hang = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell("import time; time.sleep(600)")]
+    )
+    hang.cells[0]["id"] = "the-sleeper"
+    quick = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1")])
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    paths = [folder / "hang.ipynb", folder / "quick.ipynb"]
+    for path, nb in zip(paths, (hang, quick), strict=True):
+        nbformat.write(nb, path)
+    times = bench_book.time_chapters(tmp_path, paths, cell_timeout=10)
+    assert [name for name, _ in times] == ["hang.ipynb", "quick.ipynb"]
+    assert times[0][1] is None and times[1][1] is not None, times
+    err = capsys.readouterr().err
+    assert "TIMEOUT hang.ipynb" in err and "cell 0 (id the-sleeper" in err, err

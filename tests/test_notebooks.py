@@ -14,6 +14,9 @@ For every chapter of the manifest ``book/chapters.toml`` (``tools/chapters.py``)
   (``OPENBLAS_CORETYPE``). numpy's kernels differ in the last bits between such paths, which
   is why chapters store rounded numbers (tests/test_stored_outputs.py).
 
+Each cell of a replay is limited to ``NBVAL_CELL_TIMEOUT`` seconds: a hang fails that cell
+by name instead of waiting nbval's default 2000 s (a test shows it on a cell that sleeps).
+
 Re-execute chapters with ``python3 tasks.py execute`` (tools/execute_notebooks.py).
 """
 
@@ -42,7 +45,10 @@ IMAGE_PREFIX = "image/"
 # Output-exempting markers, as nbval reads them from comments and from cell tags.
 EXEMPT_COMMENTS = ("NBVAL_IGNORE_OUTPUT", "NBVAL_SKIP", "PYTEST_VALIDATE_IGNORE_OUTPUT")
 EXEMPT_TAGS = ("nbval-ignore-output", "nbval-skip", "pytest-validate-ignore-output")
-#: Seconds for one nbval run of one chapter.
+#: Seconds one cell may run under nbval (``--nbval-cell-timeout``; nbval's default is 2000):
+#: a hang guard, as the executor's ``CELL_TIMEOUT``. nbval then fails that cell, by name.
+NBVAL_CELL_TIMEOUT = 300
+#: Seconds for one nbval run of one chapter: the last guard, should nbval itself hang.
 NBVAL_TIMEOUT = 1200
 
 
@@ -236,12 +242,17 @@ def test_openblas_variant_takes_effect() -> None:
     assert forced.lower() == env["OPENBLAS_CORETYPE"].lower() != native.lower(), (native, forced)
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("variant", variant_params())
-@pytest.mark.parametrize("chapter", chapter_params())
-def test_nbval_reproduces_outputs(chapter: chapters.Chapter, variant: str) -> None:
-    nb = load(chapter)
-    n_checked = len(checked_cells(nb))
+def run_nbval(
+    notebook: str,
+    env: dict[str, str],
+    *,
+    cell_timeout: float = NBVAL_CELL_TIMEOUT,
+    rootdir: Path = ROOT,
+) -> subprocess.CompletedProcess[str]:
+    """nbval on ``notebook`` (a path from ``rootdir``, which it runs in) in ``env``, each
+    cell limited to ``cell_timeout`` seconds, each cell's result on its own line (``-v``:
+    ``<notebook>::Cell <n> PASSED``, so the output shows how far it got). A run that
+    outlives ``NBVAL_TIMEOUT`` fails the test with the output so far."""
     cmd = [
         sys.executable,
         "-m",
@@ -249,7 +260,11 @@ def test_nbval_reproduces_outputs(chapter: chapters.Chapter, variant: str) -> No
         "--nbval",
         "--nbval-current-env",
         "--nbval-sanitize-with",
-        str(SANITIZE.relative_to(ROOT)),
+        str(SANITIZE),
+        "--rootdir",
+        str(rootdir),
+        "--nbval-cell-timeout",
+        str(cell_timeout),
         "-p",
         "no:cacheprovider",
         # Don't inherit this project's pytest settings (testpaths=tests, -ra, and
@@ -260,19 +275,52 @@ def test_nbval_reproduces_outputs(chapter: chapters.Chapter, variant: str) -> No
         "testpaths=",
         "-o",
         "filterwarnings=",
-        "-q",
-        chapter.file,
+        "-v",
+        notebook,
     ]
-    proc = subprocess.run(
-        cmd,
-        cwd=ROOT,
-        env=nbval_env(variant),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        timeout=NBVAL_TIMEOUT,
-        check=False,
-    )
+    try:
+        return subprocess.run(
+            cmd,
+            cwd=rootdir,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            timeout=NBVAL_TIMEOUT,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as exc:
+        out = exc.stdout.decode() if isinstance(exc.stdout, bytes) else exc.stdout or ""
+        pytest.fail(f"nbval of {notebook} did not finish in {NBVAL_TIMEOUT} s:\n{out[-5000:]}")
+
+
+def test_nbval_fails_a_hanging_cell_by_name(tmp_path: Path) -> None:
+    """A cell that outlives nbval's cell timeout fails the run, and the output names the
+    notebook, the cell and the timeout (rather than nbval waiting 2000 s, its default)."""
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell(
+            "print(1)", outputs=[nbformat.v4.new_output("stream", text="1\n")]
+        ),
+        nbformat.v4.new_code_cell("import time\n\ntime.sleep(600)"),
+    ]
+    nb.cells[0].execution_count = 1
+    path = tmp_path / "sleeper.ipynb"
+    nbformat.write(nb, path)
+    proc = run_nbval(path.name, nbval_env(VARIANTS[0]), cell_timeout=10, rootdir=tmp_path)
+    assert proc.returncode != 0, proc.stdout
+    # The failure's heading names the notebook and the cell, its text the timeout.
+    assert re.search(r"_ sleeper\.ipynb::Cell 1 _", proc.stdout), proc.stdout
+    assert "Cell 1: Timeout of 10 seconds exceeded" in proc.stdout, proc.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("variant", variant_params())
+@pytest.mark.parametrize("chapter", chapter_params())
+def test_nbval_reproduces_outputs(chapter: chapters.Chapter, variant: str) -> None:
+    nb = load(chapter)
+    n_checked = len(checked_cells(nb))
+    proc = run_nbval(chapter.file, nbval_env(variant))
     tail = proc.stdout[-15000:]
     assert proc.returncode == 0, f"nbval failed ({variant}):\n{tail}"
     summary = re.findall(r"(\d+) (passed|failed|error|errors|skipped)", proc.stdout)

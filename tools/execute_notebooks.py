@@ -12,6 +12,18 @@ stored in the file, which the book renders (execution at build time is off) and 
 replays (``tests/test_notebooks.py``). A failing cell stops that notebook, leaves its file
 untouched, and makes the script exit with status 1.
 
+Execution never waits on a single wake-up, and never hangs. nbclient waits for a cell's
+reply with one asyncio poll of the kernel's zmq socket for up to the cell's whole timeout;
+zmq signals a new message edge-triggered, and under CPU load that wake-up is sometimes
+lost, so the reply sat in the socket until the poll timed out (issue #20: S3's widget cell
+replied 8 s after it started; under load the client took it only when its 120 s poll timed
+out, and with no timeout, as ``jupyter execute`` runs, never). The kernel client here
+(``SlicedPollChannel``) waits in polls of at most ``POLL_SLICE`` seconds, each of which looks
+at the socket afresh, so a lost wake-up costs at most one slice. A cell that runs longer
+than ``CELL_TIMEOUT`` seconds (``--cell-timeout``), or whose output does not arrive within
+``IOPUB_TIMEOUT`` seconds of its reply, fails the chapter with an error that names the
+chapter, the cell's index and id and its first line (``ChapterCellTimeout``).
+
 The written file is normalized so that re-running an unchanged chapter gives the same
 bytes: fixed kernelspec and language metadata (no Python patch version), no timing
 metadata, consecutive stream outputs merged, stable cell ids, and widget model ids
@@ -34,20 +46,34 @@ import os
 import re
 import sys
 from pathlib import Path
+from queue import Empty
+from time import monotonic
+from typing import Any
 
 import chapters as manifest  # tools/chapters.py, beside this file: the chapter manifest
 import jupytext
 import nbformat
+from jupyter_client.asynchronous import AsyncKernelClient
+from jupyter_client.channels import AsyncZMQSocketChannel
+from jupyter_client.manager import AsyncKernelManager
 from jupytext.combine import combine_inputs_with_outputs
 from jupytext.paired_paths import paired_paths
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+from traitlets import Type, default
 
 ROOT = Path(__file__).resolve().parent.parent
 BOOK = ROOT / "book"
 
-#: Seconds a single cell may run before the notebook is declared failed.
-CELL_TIMEOUT = 600
+#: Seconds a single cell may run before the chapter fails (an integer, as nbclient takes it):
+#: a hang guard, not a budget (the slowest cell of any chapter takes seconds on a quiet
+#: machine, a few times that under load).
+CELL_TIMEOUT = 300
+#: Seconds to wait, after a cell's reply, for the rest of its output before the chapter fails
+#: (nbclient's ``iopub_timeout``; by default it waits 4 s and then drops the missing output).
+IOPUB_TIMEOUT = 60
+#: Longest single wait on a kernel socket, in seconds (``SlicedPollChannel``).
+POLL_SLICE = 0.5
 KERNEL_NAME = "python3"
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": KERNEL_NAME}
 LANGUAGE_INFO = {
@@ -165,22 +191,124 @@ def write_chapter(path: Path, nb: nbformat.NotebookNode) -> list[Path]:
     return written
 
 
-def execute(path: Path) -> None:
-    """Execute ``path`` in place; raise on the first failing cell."""
-    nb, _ = read_chapter(path)
-    nb.metadata.pop("widgets", None)  # drop stale state; the run stores the new one
-    nb.metadata["kernelspec"] = dict(KERNELSPEC)
-    client = NotebookClient(
+class SlicedPollChannel(AsyncZMQSocketChannel):
+    """A kernel channel whose waits never rest on one wake-up: ``get_msg(timeout)`` polls the
+    socket in slices of at most ``POLL_SLICE`` seconds until a message comes or ``timeout``
+    (None: no limit) has passed.
+
+    The asyncio poll of a zmq socket wakes on the socket's edge-triggered signal; when that
+    wake-up is lost (seen under CPU load), a single long poll returns only at its timeout
+    although the message arrived long before. Each new poll checks the socket's state first,
+    and each poll that times out checks it again (``zmq_poll`` with timeout 0), so a lost
+    wake-up delays a message by at most one slice.
+    """
+
+    async def get_msg(self, timeout: float | None = None) -> dict[str, Any]:
+        deadline = None if timeout is None else monotonic() + timeout
+        while True:
+            left = POLL_SLICE if deadline is None else max(0.0, deadline - monotonic())
+            try:
+                return await super().get_msg(timeout=min(POLL_SLICE, left))
+            except Empty:
+                if deadline is not None and monotonic() >= deadline:
+                    raise
+
+
+class SlicedPollClient(AsyncKernelClient):
+    """jupyter_client's asyncio kernel client with ``SlicedPollChannel`` for the shell and
+    IOPub channels (the two that nbclient waits on while a cell runs)."""
+
+    shell_channel_class = Type(SlicedPollChannel)
+    iopub_channel_class = Type(SlicedPollChannel)
+
+
+class SlicedPollKernelManager(AsyncKernelManager):
+    """The kernel manager of the executor: its clients are ``SlicedPollClient``."""
+
+    @default("client_factory")
+    def _client_factory_default(self) -> type:
+        return SlicedPollClient
+
+
+class ChapterCellTimeout(CellTimeoutError):
+    """A cell of a chapter ran out of time; the message names the chapter and the cell."""
+
+
+class ChapterClient(NotebookClient):
+    """nbclient's client that remembers the cell it runs, to name it when time runs out."""
+
+    cell_index: int | None = None
+
+    async def async_execute_cell(
+        self,
+        cell: nbformat.NotebookNode,
+        cell_index: int,
+        execution_count: int | None = None,
+        store_history: bool = True,
+    ) -> nbformat.NotebookNode:
+        self.cell_index = cell_index
+        return await super().async_execute_cell(cell, cell_index, execution_count, store_history)
+
+
+def notebook_client(
+    nb: nbformat.NotebookNode, cwd: Path, *, cell_timeout: int = CELL_TIMEOUT
+) -> ChapterClient:
+    """The client that executes ``nb`` in ``cwd``: a fresh ``KERNEL_NAME`` kernel, polled in
+    slices, each cell limited to ``cell_timeout`` seconds and its output to ``IOPUB_TIMEOUT``
+    seconds after its reply (both raise ``CellTimeoutError``), widget state stored."""
+    return ChapterClient(
         nb,
-        timeout=CELL_TIMEOUT,
+        timeout=cell_timeout,
+        iopub_timeout=IOPUB_TIMEOUT,
+        raise_on_iopub_timeout=True,
         kernel_name=KERNEL_NAME,
+        kernel_manager_class=SlicedPollKernelManager,
         allow_errors=False,
         store_widget_state=True,
         record_timing=False,
-        resources={"metadata": {"path": str(path.parent)}},
+        resources={"metadata": {"path": str(cwd)}},
     )
-    client.execute()
+
+
+def shown_path(path: Path) -> Path:
+    """``path`` relative to the repository when it is inside it."""
+    return path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+
+
+def execute(path: Path, *, cell_timeout: int = CELL_TIMEOUT) -> None:
+    """Execute ``path`` in place; raise on the first failing cell.
+
+    Raises
+    ------
+    ChapterCellTimeout
+        A cell ran longer than ``cell_timeout`` seconds, or its output did not arrive within
+        ``IOPUB_TIMEOUT`` seconds of its reply; the message names the notebook and the cell.
+    CellExecutionError, DeadKernelError
+        As nbclient raises them.
+    """
+    nb, _ = read_chapter(path)
+    nb.metadata.pop("widgets", None)  # drop stale state; the run stores the new one
+    nb.metadata["kernelspec"] = dict(KERNELSPEC)
+    client = notebook_client(nb, path.parent, cell_timeout=cell_timeout)
+    try:
+        client.execute()
+    except CellTimeoutError as exc:
+        raise ChapterCellTimeout(timeout_message(path, nb, client.cell_index, exc)) from exc
     write_chapter(path, normalize(nb))
+
+
+def timeout_message(
+    path: Path, nb: nbformat.NotebookNode, index: int | None, exc: CellTimeoutError
+) -> str:
+    """``<notebook>: cell <index> (id <id>, '<first line>') timed out: <nbclient's message>``."""
+    if index is None or not 0 <= index < len(nb.cells):
+        where = "a cell"
+    else:
+        cell = nb.cells[index]
+        first = next((line for line in cell.source.splitlines() if line.strip()), "")
+        where = f"cell {index} (id {cell.get('id', '?')}, {first[:60]!r})"
+    reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return f"{shown_path(path)}: {where} timed out: {reason}"
 
 
 def chapters() -> list[Path]:
@@ -225,6 +353,13 @@ def main(argv: list[str] | None = None) -> int:
         "paths", nargs="*", help="notebooks or slide ids such as S7 (default: every chapter)"
     )
     parser.add_argument(
+        "--cell-timeout",
+        type=int,
+        default=CELL_TIMEOUT,
+        metavar="SECONDS",
+        help=f"fail a chapter whose cell runs longer than this (default {CELL_TIMEOUT})",
+    )
+    parser.add_argument(
         "--sync-only",
         action="store_true",
         help="only sync each notebook with its text twin book/text/<name>.md (no kernel)",
@@ -240,13 +375,13 @@ def main(argv: list[str] | None = None) -> int:
     kernel_environment()
     failed = []
     for path in paths:
-        shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+        shown = shown_path(path)
         if path.suffix != ".ipynb" or not path.is_file():
             print(f"FAIL {shown}: not a notebook file", flush=True)
             failed.append(shown)
             continue
         try:
-            execute(path)
+            execute(path, cell_timeout=args.cell_timeout)
         except (CellExecutionError, CellTimeoutError, DeadKernelError) as exc:
             print(f"FAIL {shown}\n{exc}", flush=True)
             failed.append(shown)
