@@ -283,3 +283,24 @@ def test_copies_are_written_once_and_never_converted_twice(tmp_path, index) -> N
         rc.readers_copy(
             json.loads(written[0].read_text()), chapter=chapter, index=index, python_version=VERSION
         )
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=[c.slide for c in CHAPTERS])
+def test_committed_chapters_collapse_what_the_book_hides(chapter):
+    """The executor stores JupyterLab's collapse flags in the chapter itself, so that a
+    reader opening book/<chapter>.ipynb (not its readers' copy) sees no glue or assert
+    plumbing: every cell the book removes or hides is collapsed, and no other cell is."""
+    nb = json.loads(chapter.path.read_text(encoding="utf-8"))
+    hidden_input = {"remove-cell", "hide-cell", "remove-input", "hide-input"}
+    hidden_output = {"remove-cell", "hide-cell", "remove-output", "hide-output"}
+    counts = {"source_hidden": 0, "outputs_hidden": 0}
+    for i, cell in enumerate(nb["cells"]):
+        tags = set(cell["metadata"].get("tags", []))
+        flags = cell["metadata"].get("jupyter", {})
+        want_source = bool(tags & hidden_input)
+        want_outputs = cell["cell_type"] == "code" and bool(tags & hidden_output)
+        assert flags.get("source_hidden", False) is want_source, (chapter.slide, i, tags)
+        assert flags.get("outputs_hidden", False) is want_outputs, (chapter.slide, i, tags)
+        counts["source_hidden"] += want_source
+        counts["outputs_hidden"] += want_outputs
+    assert counts["source_hidden"] >= 3, counts  # every chapter hides its glue cells

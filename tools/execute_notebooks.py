@@ -27,7 +27,9 @@ chapter, the cell's index and id and its first line (``ChapterCellTimeout``).
 The written file is normalized so that re-running an unchanged chapter gives the same
 bytes: fixed kernelspec and language metadata (no Python patch version), no timing
 metadata, consecutive stream outputs merged, stable cell ids, and widget model ids
-renumbered in order of creation (the kernel draws them at random).
+renumbered in order of creation (the kernel draws them at random). Cells the book hides
+(tags remove-cell, hide-input, ...) carry the metadata with which JupyterLab collapses them
+(``readers_copy.collapse_hidden_cells``).
 
 Every chapter has a text twin, ``book/text/<chapter>.md``: its cells as MyST markdown with
 no outputs, written by jupytext, so that a change to a chapter reviews as prose and code.
@@ -53,6 +55,7 @@ from typing import Any
 import chapters as manifest  # tools/chapters.py, beside this file: the chapter manifest
 import jupytext
 import nbformat
+import readers_copy  # tools/readers_copy.py: what JupyterLab collapses
 from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.channels import AsyncZMQSocketChannel
 from jupyter_client.manager import AsyncKernelManager
@@ -133,6 +136,11 @@ def normalize(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
         if not cell_id or cell_id in seen:
             cell["id"] = f"cell-{i:03d}"
         seen.add(cell["id"])
+    # JupyterLab collapses what the book hides (remove-cell, hide-input, ...): a reader who
+    # opens the chapter itself, not its readers' copy, sees no plumbing unless they open it.
+    readers_copy.collapse_hidden_cells(nb.cells)
+    for cell in nb.cells:  # keys in the file's order (sorted), so the twin reads the same
+        cell.metadata = nbformat.from_dict(dict(sorted(cell.metadata.items())))
     state = nb.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
     if not state:
         nb.metadata.pop("widgets", None)
