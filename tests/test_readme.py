@@ -57,3 +57,10 @@ def test_readme_map_is_the_chapter_manifest():
             assert figure == f"`{module}.{chapter.figure}`", chapter.slide
         for name in named_tests:
             assert (ROOT / "tests" / name).is_file(), (chapter.slide, name)
+
+
+def test_readme_is_at_most_200_lines():
+    """The README is the two commands, what is inside and the map (issue #19); the dated
+    measurements live in book/testing.md."""
+    lines = README.read_text(encoding="utf-8").splitlines()
+    assert len(lines) <= 200, len(lines)
