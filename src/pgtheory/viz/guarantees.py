@@ -87,7 +87,7 @@ def plot_guarantees(
     top = float(np.max(path.improvement))
     ax.set_ylim(-100 * max(top, 1e-3), 3 * max(top, 1e-3))
     ax.set_xlim(a.min(), a.max())
-    ax.set_xlabel(r"step $\alpha$ ($\pi_\alpha = (1-\alpha)\pi + \alpha\pi'$)")
+    ax.set_xlabel(r"step $\alpha$ ($\pi_\alpha = (1-\alpha)\pi + \alpha\pi''$)")
     ax.set_ylabel("improvement and its lower bounds")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
