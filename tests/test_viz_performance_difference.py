@@ -152,6 +152,8 @@ def test_ess_numbers_and_figure():
     np.testing.assert_allclose(same, 1.0, rtol=1e-12)
     np.testing.assert_allclose(same_prefix, 1.0, rtol=1e-12)
     fig = viz.ess_figure(1.0)
+    # A title that says what is compared, not just the slider's value (issue #21).
+    assert fig.axes[0].get_title() == "per-step vs whole-trajectory ratios, s = 1"
     a, b = fig.axes[0].get_lines()
     ref_a, ref_b = pg.examples.ess_numbers(1.0)
     np.testing.assert_allclose(a.get_ydata(), ref_a, atol=1e-14)

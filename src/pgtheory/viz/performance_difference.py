@@ -215,7 +215,7 @@ def ess_figure(distance: float) -> Figure:
     ax.set_ylim(0, 1.05)
     ax.set_xlabel("time step $t$")
     ax.set_ylabel("effective sample size / n")
-    ax.set_title(f"distance {distance:g}")
+    ax.set_title(f"per-step vs whole-trajectory ratios, s = {distance:g}")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=9, loc="best")
     return fig
