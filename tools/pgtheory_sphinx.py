@@ -24,13 +24,26 @@ otherwise be chapter 1). Once S1..S(N-1) are all in ``_toc.yml`` in slide order,
 own numbering already gives N and this step changes nothing. ``tests/test_book_build.py``
 checks the rule on the built pages.
 
+4. Accessible HTML (WCAG 2.1 AA, checked by axe-core in
+``tests/browser/test_accessibility.py``). Three things the theme's and Sphinx's own HTML get
+wrong are rewritten in each page's body before it is written (:func:`accessible_body`):
+Sphinx writes a multi-line signature's parameters as a ``<dl>`` holding only ``<dd>``
+elements (an invalid definition list; 184 on the API page), which become plain blocks;
+docutils marks bibliography entries with the deprecated ARIA role ``doc-biblioentry``
+inside a ``role="list"`` (a list whose items are not list items), which become
+``listitem``; and the scroll box of each table the library renders
+(``pgtheory.viz.tables``, stored in the chapters' outputs) becomes focusable, a region
+named by the table's caption, so that a keyboard can scroll a table wider than a phone.
+
 Loaded through ``sphinx.local_extensions`` in ``_config.yml``.
 """
 
 from __future__ import annotations
 
+import html
 import importlib
 import os
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -141,6 +154,57 @@ def drop_duplicate_scripts(
     scripts[:] = kept
 
 
+# A multi-line signature's parameter list as Sphinx 7 writes it (HTML5Translator, with
+# python_maximum_signature_line_length): "(" then a <dl> whose children are <dd>s only.
+_SIG_PARAM_LIST = re.compile(r'(<span class="sig-paren">[(\[]</span>)(\s*)<dl>(.*?)</dl>', re.S)
+_SIG_PARAM = re.compile(r"<dd>(.*?)</dd>", re.S)
+_BIBLIOENTRY = re.compile(r'(<div class="citation" id="[^"]*") role="doc-biblioentry">')
+# The scroll box around a table of pgtheory.viz.tables, and the table's caption if any.
+_TABLE_WRAP = re.compile(
+    r'<div class="pgt-table-wrap"(?P<attrs>[^>]*)>(?P<table>\s*<table[^>]*>\s*'
+    r"(?:<caption>(?P<caption>.*?)</caption>)?)",
+    re.S,
+)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def _signature_blocks(match: re.Match[str]) -> str:
+    params = _SIG_PARAM.sub(r'<div class="pgt-sig-param">\1</div>', match.group(3))
+    return f'{match.group(1)}{match.group(2)}<div class="pgt-sig-params">{params}</div>'
+
+
+def _focusable_table_wrap(match: re.Match[str]) -> str:
+    attrs = match.group("attrs")
+    if "tabindex=" in attrs:
+        return match.group(0)
+    caption = match.group("caption")
+    text = " ".join(html.unescape(_TAG.sub(" ", caption or "")).split())
+    label = html.escape(f"Table: {text}" if text else "Table", quote=True)
+    return (
+        f'<div class="pgt-table-wrap"{attrs} tabindex="0" role="region" '
+        f'aria-label="{label}">{match.group("table")}'
+    )
+
+
+def accessible_body(body: str) -> str:
+    """A page body's HTML with the three accessibility fixes of point 4 applied.
+
+    ``(<dl><dd>p</dd></dl>`` in a signature becomes
+    ``(<div class="pgt-sig-params"><div class="pgt-sig-param">p</div></div>``.
+    """
+    body = _SIG_PARAM_LIST.sub(_signature_blocks, body)
+    body = _BIBLIOENTRY.sub(r'\1 role="listitem">', body)
+    return _TABLE_WRAP.sub(_focusable_table_wrap, body)
+
+
+def make_body_accessible(
+    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
+) -> None:
+    body = context.get("body")
+    if isinstance(body, str):
+        context["body"] = accessible_body(body)
+
+
 def chapter_numbers(srcdir: str | Path) -> dict[str, int]:
     """``{docname: chapter number}`` of the manifest's chapters, docnames relative to the
     book's source directory ``srcdir`` (``book/s7_distribution_change_deterministic`` -> 7)."""
@@ -211,4 +275,5 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("html-page-context", drop_duplicate_scripts, priority=900)
     # After other html-page-context handlers, which may add page-specific scripts.
     app.connect("html-page-context", dedupe_script_files, priority=900)
+    app.connect("html-page-context", make_body_accessible)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
