@@ -163,3 +163,84 @@ def test_guarantee_example_changes_only_gamma():
     assert (a.gamma, b.gamma) == (0.9, 0.5) and a.horizon is None
     A = pg.evaluate(a, pi_a).A
     np.testing.assert_array_equal(pp_a, np.eye(3)[A.argmax(axis=1)])
+
+
+# The examples are their draws: each chapter's text depends on exactly these MDPs and
+# policies. The draws are written out here from the chapters' description (seed, sizes,
+# order of the draws), with the library's public samplers.
+
+
+def test_pdl_example_is_the_seeded_draw_of_slide_s3():
+    rng = np.random.default_rng(0)
+    mdp = pg.random_mdp(6, 3, rng=rng, gamma=0.9)
+    theta, d = rng.normal(size=(6, 3)), rng.normal(size=(6, 3))
+    got, pi, pi_new = pg.examples.pdl_example()  # distance 1, gamma 0.9, seed 0
+    np.testing.assert_array_equal(got.P, mdp.P)
+    np.testing.assert_array_equal(got.r, mdp.r)
+    assert got.gamma == 0.9
+    np.testing.assert_allclose(pi, pg.softmax_policy(theta), rtol=0, atol=1e-15)
+    np.testing.assert_allclose(pi_new, pg.softmax_policy(theta + d), rtol=0, atol=1e-15)
+    _, _, far = pg.examples.pdl_example(2.5, 0.9)
+    np.testing.assert_allclose(far, pg.softmax_policy(theta + 2.5 * d), rtol=0, atol=1e-15)
+
+
+def test_mismatch_example_direction_is_drawn_with_seed_100_plus_seed():
+    for seed in (0, 3):
+        _, _, d = pg.examples.mismatch_example(seed)
+        want = np.random.default_rng(100 + seed).normal(size=(6, 3))
+        np.testing.assert_array_equal(d, want)
+    np.testing.assert_array_equal(
+        pg.examples.mismatch_example()[2], pg.examples.mismatch_example(0)[2]
+    )
+
+
+def test_finite_horizon_numbers_defaults_and_discount():
+    T, lhs, _, _ = pg.examples.finite_horizon_numbers(0.9)
+    np.testing.assert_array_equal(T, np.arange(1, 31))  # horizons 1..30 by default
+    mdp, pi, pi_new = pg.examples.pdl_example(1.0, 0.5)
+    finite = mdp.with_horizon(3)
+    _, lhs_half, _, _ = pg.examples.finite_horizon_numbers(0.5, max_horizon=3)
+    want = pg.expected_return(finite, pi_new) - pg.expected_return(finite, pi)
+    assert lhs_half[-1] == pytest.approx(want, abs=1e-12)  # the discount is passed on
+    _, lhs_seed, _, _ = pg.examples.finite_horizon_numbers(0.9, max_horizon=3, seed=1)
+    assert not np.allclose(lhs_seed, lhs[:3])  # and the seed
+
+
+def test_ess_numbers_defaults():
+    per_step, prefix = pg.examples.ess_numbers(1.0)
+    assert per_step.shape == prefix.shape == (20,)  # horizon 20
+    mdp, pi, pi_new = pg.examples.pdl_example(1.0, 0.9)
+    tr = pg.sample_trajectories(mdp.with_horizon(20), pi, 2000, rng=np.random.default_rng(0))
+    ratio = pi_new[tr.states, tr.actions] / pi[tr.states, tr.actions]
+    np.testing.assert_allclose(per_step, _kish(ratio) / 2000, rtol=1e-12)
+
+
+def test_coupling_example_defaults_are_the_random_mdp_with_seed_0():
+    model, pi, pi_new = pg.examples.coupling_example()
+    rng = np.random.default_rng(0)
+    want = pg.random_mdp(5, 3, rng=rng, concentration=0.1)
+    np.testing.assert_array_equal(model.P, want.P)
+    np.testing.assert_array_equal(pi, pg.softmax_policy(rng.normal(size=(5, 3))))
+    assert pg.max_tv_distance(pi, pi_new) == pytest.approx(0.1, abs=1e-12)
+    # eps up to the largest reachable TV is allowed, exactly at it too.
+    target = pg.deterministic_policy(np.argmin(pi, axis=1), 3)
+    reach = pg.max_tv_distance(pi, target)
+    _, _, at_reach = pg.examples.coupling_example(reach, "random", 0)
+    np.testing.assert_allclose(at_reach, target, rtol=0, atol=1e-12)
+
+
+def test_guarantee_example_is_the_sparse_seeded_draw():
+    mdp, pi, _ = pg.examples.guarantee_example()
+    rng = np.random.default_rng(13)
+    want = pg.random_mdp(6, 3, rng=rng, gamma=0.9, branching=2)
+    np.testing.assert_array_equal(mdp.P, want.P)
+    assert mdp.gamma == 0.9
+    assert np.all((mdp.P > 0).sum(axis=2) == 2)  # two successors per state and action
+    np.testing.assert_array_equal(pi, pg.softmax_policy(rng.normal(size=(6, 3))))
+
+
+def test_bound_example_and_update_runs_defaults():
+    mdp, _, _ = pg.examples.bound_example()
+    assert mdp.gamma == 0.9
+    runs = pg.examples.update_runs()
+    assert all(len(run.J) == 21 for run in runs.values())  # 20 iterations by default
