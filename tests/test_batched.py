@@ -335,3 +335,111 @@ def test_gamma_one_and_nan_no_longer_reach_the_solver():
     arrays["gamma"][:] = 1.0
     with pytest.raises(ValueError, match=r"^gamma\[0\] is 1\.0, expected"):
         pg.batch_evaluate(pg.MDPBatch(**arrays), np.full((4, 2), 0.5))
+
+
+def test_mdp_batch_converts_other_dtypes_to_float64():
+    # integer arrays of the right dimensions are converted, not passed through
+    P = np.zeros((2, 2, 1, 2), dtype=np.int64)
+    P[:, :, 0, 0] = 1
+    batch = pg.MDPBatch(
+        P, np.zeros((2, 2, 1), dtype=np.int64), np.array([[1, 0], [0, 1]]), np.array([0, 0])
+    )
+    for x in batch:
+        assert x.dtype == np.float64
+    np.testing.assert_array_equal(batch.P, P)
+
+
+@pytest.mark.parametrize(
+    ("P", "r", "p0", "message"),
+    [
+        # two MDPs: P and p0 each sum to 1 in total, but the second MDP's rows sum to 0
+        (
+            np.array([1.0, 0.0]).reshape(2, 1, 1, 1),
+            np.zeros((2, 1, 1)),
+            [[1.0], [0.0]],
+            "P[1, 0, 0, :] sums to 0, expected 1 (atol=1e-08)",
+        ),
+        # the columns over s (not the rows over s') of P sum to 1
+        (
+            np.array([[1.0, 1.0], [0.0, 0.0]]).reshape(1, 2, 1, 2),
+            np.zeros((1, 2, 1)),
+            [[0.5, 0.5]],
+            "P[0, 0, 0, :] sums to 2, expected 1 (atol=1e-08)",
+        ),
+        # the sums over the actions (not over s') of P are 1
+        (
+            np.array([1.0, 0.0]).reshape(1, 1, 2, 1),
+            np.zeros((1, 1, 2)),
+            [[1.0]],
+            "P[0, 0, 1, :] sums to 0, expected 1 (atol=1e-08)",
+        ),
+        # every row sums to 2
+        (
+            np.full((1, 1, 1, 1), 2.0),
+            np.zeros((1, 1, 1)),
+            [[2.0]],
+            "P[0, 0, 0, :] sums to 2, expected 1 (atol=1e-08)",
+        ),
+    ],
+)
+def test_mdp_batch_rows_of_p_must_each_sum_to_one(P, r, p0, message):
+    gamma = np.full(len(P), 0.5)
+    with pytest.raises(ValueError, match=full(message)):
+        pg.MDPBatch(P, r, p0, gamma)
+
+
+def test_mdp_batch_checks_every_mdp_of_a_strided_view():
+    # A float64 view whose batch stride is 1 byte (not a broadcast): MDP 0 reads the bytes of
+    # 1.0, MDP 1 the same bytes shifted by one, which is not a distribution.
+    buf = np.zeros(9, dtype=np.uint8)
+    buf[:8] = np.frombuffer(np.float64(1.0).tobytes(), dtype=np.uint8)
+    buf[8] = 0x3F
+    P = np.ndarray((2, 1, 1, 1), dtype=np.float64, buffer=buf, strides=(1, 8, 8, 8))
+    second = float(np.frombuffer(buf[1:9].tobytes(), dtype=np.float64)[0])
+    assert P[0, 0, 0, 0] == 1.0 and second == P[1, 0, 0, 0] and 0 < second < 0.5
+    with pytest.raises(
+        ValueError, match=full(f"P[1, 0, 0, :] sums to {second:.6g}, expected 1 (atol=1e-08)")
+    ):
+        pg.MDPBatch(P, np.zeros((2, 1, 1)), np.ones((2, 1)), np.full(2, 0.5))
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (
+            _put("r", np.zeros((3, 4))),
+            "r must have 3 dimension(s), got shape (3, 4) (2 dimension(s))",
+        ),
+        (
+            _put("p0", np.full(4, 0.25)),
+            "p0 must have 2 dimension(s), got shape (4,) (1 dimension(s))",
+        ),
+        (_put("p0", "x"), "p0 must be a numeric array, got str"),
+        # gamma = 0 is allowed; the first gamma outside [0, 1) is named
+        (
+            _put("gamma", np.array([0.0, 1.0, 0.5])),
+            "gamma[1] is 1.0, expected a number in [0, 1) (discounted MDPs)",
+        ),
+        (
+            lambda a: {
+                "P": np.zeros((0, 4, 2, 4)),
+                "r": np.zeros((0, 4, 2)),
+                "p0": np.zeros((0, 4)),
+                "gamma": np.zeros(0),
+            },
+            "P must have shape (B, S, A, S) with B, S, A >= 1, got (0, 4, 2, 4)",
+        ),
+        (
+            lambda a: {
+                "P": np.zeros((3, 4, 0, 4)),
+                "r": np.zeros((3, 4, 0)),
+                "p0": a["p0"],
+                "gamma": a["gamma"],
+            },
+            "P must have shape (B, S, A, S) with B, S, A >= 1, got (3, 4, 0, 4)",
+        ),
+    ],
+)
+def test_mdp_batch_more_messages(edit, message):
+    with pytest.raises(ValueError, match=full(message)):
+        pg.MDPBatch(**edit(_valid_arrays()))

@@ -350,3 +350,86 @@ def test_reinforce_errors():
         ),
     ):
         pg.reinforce(pg.tightrope_mdp(), theta, **kw)
+
+
+# ---------------------------------------------------------------- mutation-testing additions
+
+
+def test_greedy_policy_tie_tolerance_is_inclusive():
+    # values exactly TIE_ATOL = 1e-10 apart tie (lowest action); 2e-10 apart do not
+    np.testing.assert_array_equal(pg.greedy_policy([[0.0, 1e-10]]), [[1, 0]])
+    np.testing.assert_array_equal(pg.greedy_policy([[0.0, 2e-10]]), [[0, 1]])
+
+
+def _tie_at_the_optimum():
+    # s0: action 0 (reward 0) -> s1, action 1 (reward 0) -> s2. s1: action 0 pays 1, action 1
+    # pays 0, both stay. s2: absorbing, reward 1. Under the uniform policy V(s1) = 5, so
+    # Q(s0, .) = (4.5, 9): the first step takes action 1 in s0. Then V(s1) = V(s2) = 10 and
+    # Q(s0, .) = (9, 9) ties: the current action 1 is kept and the run stops.
+    P = np.zeros((3, 2, 3))
+    P[0, 0, 1] = P[0, 1, 2] = P[1, :, 1] = P[2, :, 2] = 1.0
+    r = np.array([[0.0, 0.0], [1.0, 0.0], [1.0, 1.0]])
+    return pg.TabularMDP(P, r, [1.0, 0.0, 0.0], 0.9, None)
+
+
+def test_policy_iteration_path_keeps_the_current_action_on_a_tie():
+    mdp = _tie_at_the_optimum()
+    path = pg.policy_iteration_path(mdp)
+    np.testing.assert_array_equal(path.policies, [np.full((3, 2), 0.5), np.eye(2)[[1, 0, 0]]])
+    np.testing.assert_allclose(path.J, [0.9 * 7.5, 9.0], rtol=1e-12)
+    pi, V, n = pg.policy_iteration(mdp)
+    assert n == 1
+    np.testing.assert_array_equal(pi, np.eye(2)[[1, 0, 0]])
+    np.testing.assert_allclose(V, [9.0, 10.0, 10.0], rtol=1e-12)
+
+
+def test_policy_iteration_default_max_iterations_is_1000(monkeypatch):
+    # a greedy step that never settles (alternates two policies) exhausts the default budget
+    calls = []
+
+    def alternating(Q, current=None):
+        calls.append(current)
+        return np.eye(2)[[len(calls) % 2] * 2]
+
+    monkeypatch.setattr(pg.pg_as_pi.improvement, "greedy_policy", alternating)
+    mdp = pg.tightrope_mdp()
+    message = "policy iteration did not converge within max_iterations=1000"
+    with pytest.raises(ValueError, match=full(message)):
+        pg.policy_iteration_path(mdp)
+    assert len(calls) == 1000
+    with pytest.raises(ValueError, match=full(message)):
+        pg.policy_iteration(mdp)
+
+
+def test_step_size_scan_converts_step_sizes_like_floats():
+    from decimal import Decimal
+
+    mdp = pg.tightrope_mdp()
+    theta = np.array([[0.3, -0.2], [0.1, 0.4]])
+    d = pg.policy_gradient(mdp, theta)
+    want = [
+        pg.expected_return(mdp, pg.softmax_policy(theta + a * d))
+        - pg.expected_return(mdp, pg.softmax_policy(theta))
+        for a in (0.5, 2.0)
+    ]
+    np.testing.assert_allclose(pg.step_size_scan(mdp, theta, d, [Decimal("0.5"), "2"]), want)
+
+
+def test_theta_shape_messages_of_the_loops():
+    mdp = pg.tightrope_mdp()
+    bad, good = np.zeros((3, 2)), np.zeros((2, 2))
+    message = full("theta must have shape (2, 2) to fit the MDP, got (3, 2)")
+    with pytest.raises(ValueError, match=message):
+        pg.step_size_scan(mdp, bad, good, [1.0])
+    with pytest.raises(ValueError, match=message):
+        pg.gradient_ascent(mdp, bad, step_size=1.0, n_iterations=1)
+    with pytest.raises(ValueError, match=message):
+        pg.reinforce(
+            mdp,
+            bad,
+            rng=np.random.default_rng(0),
+            step_size=1.0,
+            n_iterations=1,
+            batch_size=1,
+            horizon=3,
+        )

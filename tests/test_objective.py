@@ -759,3 +759,25 @@ def test_eq44_is_another_name_of_the_quadratic_form():
         a, b = (pg.conservative_update(mdp, pi, 2, form=f) for f in ("eq44", "quadratic"))
         np.testing.assert_array_equal(a.policies, b.policies)
         np.testing.assert_array_equal(a.bounds, b.bounds)
+
+
+def test_surrogate_greedy_tie_tolerance_is_inclusive():
+    # T = 1, one state, pi takes action 0: G = A^pi = (0, 1e-10), exactly TIE_ATOL apart, so
+    # both actions maximize L; K = A^pi ties too (within greedy_policy's 1e-10): action 0.
+    P = np.ones((1, 2, 1))
+    mdp = pg.TabularMDP(P, [[0.0, 1e-10]], [1.0], 1.0, 1)
+    np.testing.assert_array_equal(pg.surrogate_greedy_policy(mdp, [[1.0, 0.0]]), [[1, 0]])
+    mdp = pg.TabularMDP(P, [[0.0, 2e-10]], [1.0], 1.0, 1)
+    np.testing.assert_array_equal(pg.surrogate_greedy_policy(mdp, [[1.0, 0.0]]), [[0, 1]])
+
+
+def test_surrogate_greedy_key_does_not_overflow_across_states():
+    # T = 1, two absorbing states, pi takes action 0: K = A^pi = r - r[:, :1]. Per state the
+    # key of the losing action stays finite (-1.2e308 and -1.5e308); mixing the extremes of
+    # the two states (-0.6e308 and 1.5e308) would overflow to -inf.
+    P = np.zeros((2, 2, 2))
+    P[0, :, 0] = P[1, :, 1] = 1.0
+    r = np.array([[0.0, -0.6e308], [0.0, 1.5e308]])
+    mdp = pg.TabularMDP(P, r, [0.5, 0.5], 1.0, 1)
+    pi = np.array([[1.0, 0.0], [1.0, 0.0]])
+    np.testing.assert_array_equal(pg.surrogate_greedy_policy(mdp, pi), [[1, 0], [0, 1]])
