@@ -2,6 +2,7 @@
 that execution never stalls on a lost wake-up and turns a hanging cell into a loud failure."""
 
 import asyncio
+import concurrent.futures
 import sys
 from pathlib import Path
 from queue import Empty
@@ -91,7 +92,10 @@ def receive(timeout: float | None, *, send: bool) -> tuple[object, list]:
             sock.close(linger=0)
             ctx.term()
 
-    return asyncio.run(run())
+    # In a thread of its own: the browser tests' Playwright (sync API) keeps an event loop
+    # running in the main thread for the whole session, where asyncio.run() refuses to run.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, run()).result()
 
 
 @pytest.mark.parametrize("timeout", [None, 60.0])

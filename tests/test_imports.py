@@ -1,6 +1,7 @@
 """The package's import structure: the math is numpy-only, drawing lives in pgtheory.viz."""
 
 import ast
+import concurrent.futures
 import subprocess
 import sys
 from pathlib import Path
@@ -24,6 +25,15 @@ def test_importing_pgtheory_loads_no_drawing_library():
 
 # ------------------------------------------------- one home for shared helpers
 
+
+def parse(source: str) -> ast.Module:
+    """``ast.parse`` in a thread of its own. In the full suite the browser tests' Playwright
+    (greenlets) leaves the main thread's recursion counter skewed, and CPython 3.11's AST
+    constructor then fails with "AST constructor recursion depth mismatch"."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(ast.parse, source).result()
+
+
 SRC = Path(__file__).resolve().parent.parent / "src" / "pgtheory"
 
 
@@ -46,7 +56,7 @@ def private_reaches(source: str, module: str) -> list[tuple[int, str]]:
     is_package = module.endswith(".__init__")
     package = module.removesuffix(".__init__") if is_package else module.rsplit(".", 1)[0]
     found, modules = [], {}  # local name -> dotted pgtheory module it is bound to
-    tree = ast.parse(source)
+    tree = parse(source)
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom):
             base = node.module or ""
@@ -148,7 +158,7 @@ MAY_IMPORT = {
 def pgtheory_imports(source: str) -> set[str]:
     """The pgtheory modules an absolute import statement of ``source`` names."""
     found = set()
-    for node in ast.walk(ast.parse(source)):
+    for node in ast.walk(parse(source)):
         if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
             found.add(node.module)
         elif isinstance(node, ast.Import):

@@ -238,7 +238,9 @@ def test_checks_fail_on_the_unconverted_chapter(browser, lab_server, defective) 
     assert len(numbers) >= 0.8 * sum(len(v) for v in expected.values()), numbers
     # jupyterlab-myst shows an unknown role's text: the glue name and format, not the value.
     assert any("s2_n_pi:d" in c.markdown for c in view.cells)
-    assert check_collapsed(view, hidden_in_book(book))
+    # The committed chapter is collapsed as the book hides (the executor stores the flags):
+    # the collapse check's failure is shown on a copy without them (below).
+    assert check_collapsed(view, hidden_in_book(book)) == []
     assert check_not_modified(view), "the unconverted chapter was not marked modified"
     static = check_static_figure(view, interactive_cell_id(book), RUN_NOTE)
     assert any("Binder" in p for p in static), static
