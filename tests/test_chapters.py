@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import ast
+import concurrent.futures
 import importlib
 import inspect
 import json
@@ -35,6 +36,14 @@ PACKAGE = "pgtheory"
 INTERACTIVE_MARK = 'class="pgt-interactive"'
 
 
+def _parse(source: str) -> ast.Module:
+    """``ast.parse`` in a thread of its own: in the full suite, Playwright's greenlets (the
+    browser tests' session) can skew the main thread's recursion counter, and CPython 3.11's
+    AST constructor then fails ("AST constructor recursion depth mismatch")."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(ast.parse, source).result()
+
+
 def chapter_params() -> list:
     return [pytest.param(c, id=c.name) for c in CHAPTERS]
 
@@ -48,14 +57,14 @@ def code_of(nb: nbformat.NotebookNode) -> ast.Module:
         for line in cell.source.splitlines()
         if not line.lstrip().startswith(("%", "!"))
     ]
-    return ast.parse("\n".join(lines))
+    return _parse("\n".join(lines))
 
 
 def _reexported_from() -> dict[str, str]:
     """``{public name: module}`` of pgtheory/__init__.py's ``from pgtheory.<m> import``."""
     init = importlib.import_module(PACKAGE).__file__
     found = {}
-    for node in ast.parse(Path(init).read_text(encoding="utf-8")).body:
+    for node in _parse(Path(init).read_text(encoding="utf-8")).body:
         if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(PACKAGE + "."):
             found |= {alias.asname or alias.name: node.module for alias in node.names}
     return found
