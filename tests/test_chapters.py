@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import ast
-import concurrent.futures
 import importlib
 import inspect
 import json
@@ -28,20 +27,13 @@ import build_pdf
 import chapters
 import nbformat
 import pytest
+from own_thread import parse
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAPTERS = chapters.load()
 PACKAGE = "pgtheory"
 #: Output of a chapter's interactive figure on the static page (pgtheory.viz.interactive).
 INTERACTIVE_MARK = 'class="pgt-interactive"'
-
-
-def _parse(source: str) -> ast.Module:
-    """``ast.parse`` in a thread of its own: in the full suite, Playwright's greenlets (the
-    browser tests' session) can skew the main thread's recursion counter, and CPython 3.11's
-    AST constructor then fails ("AST constructor recursion depth mismatch")."""
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        return pool.submit(ast.parse, source).result()
 
 
 def chapter_params() -> list:
@@ -57,14 +49,14 @@ def code_of(nb: nbformat.NotebookNode) -> ast.Module:
         for line in cell.source.splitlines()
         if not line.lstrip().startswith(("%", "!"))
     ]
-    return _parse("\n".join(lines))
+    return parse("\n".join(lines))
 
 
 def _reexported_from() -> dict[str, str]:
     """``{public name: module}`` of pgtheory/__init__.py's ``from pgtheory.<m> import``."""
     init = importlib.import_module(PACKAGE).__file__
     found = {}
-    for node in _parse(Path(init).read_text(encoding="utf-8")).body:
+    for node in parse(Path(init).read_text(encoding="utf-8")).body:
         if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(PACKAGE + "."):
             found |= {alias.asname or alias.name: node.module for alias in node.names}
     return found

@@ -2,7 +2,6 @@
 that execution never stalls on a lost wake-up and turns a hanging cell into a loud failure."""
 
 import asyncio
-import concurrent.futures
 import sys
 from pathlib import Path
 from queue import Empty
@@ -12,6 +11,7 @@ import pytest
 import zmq
 import zmq.asyncio
 from jupyter_client.session import Session
+from own_thread import in_own_thread
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
 import execute_notebooks
@@ -92,10 +92,7 @@ def receive(timeout: float | None, *, send: bool) -> tuple[object, list]:
             sock.close(linger=0)
             ctx.term()
 
-    # In a thread of its own: the browser tests' Playwright (sync API) keeps an event loop
-    # running in the main thread for the whole session, where asyncio.run() refuses to run.
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, run()).result()
+    return in_own_thread(asyncio.run, run())  # not in the browser tests' event loop
 
 
 @pytest.mark.parametrize("timeout", [None, 60.0])

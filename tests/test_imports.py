@@ -1,12 +1,12 @@
 """The package's import structure: the math is numpy-only, drawing lives in pgtheory.viz."""
 
 import ast
-import concurrent.futures
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from own_thread import parse
 
 
 def test_importing_pgtheory_loads_no_drawing_library():
@@ -24,14 +24,6 @@ def test_importing_pgtheory_loads_no_drawing_library():
 
 
 # ------------------------------------------------- one home for shared helpers
-
-
-def parse(source: str) -> ast.Module:
-    """``ast.parse`` in a thread of its own. In the full suite the browser tests' Playwright
-    (greenlets) leaves the main thread's recursion counter skewed, and CPython 3.11's AST
-    constructor then fails with "AST constructor recursion depth mismatch"."""
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        return pool.submit(ast.parse, source).result()
 
 
 SRC = Path(__file__).resolve().parent.parent / "src" / "pgtheory"

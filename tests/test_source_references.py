@@ -12,13 +12,13 @@ Theorem 4.1"): a theorem-like number must be attributed to its source in the sam
 from __future__ import annotations
 
 import ast
-import concurrent.futures
 import io
 import re
 import tokenize
 from pathlib import Path
 
 import pytest
+from own_thread import parse
 
 SRC = Path(__file__).resolve().parent.parent / "src" / "pgtheory"
 
@@ -42,19 +42,11 @@ THEOREM_LIKE = re.compile(
 SOURCE = re.compile(r"\b(?:19|20)\d\d\b|\bet al\b|&|\btheir\b|\b(?:TRPO|CPO|CPI|PPO|NPG|DAgger)\b")
 
 
-def _parse(source: str) -> ast.Module:
-    """``ast.parse`` in a thread of its own: in the full suite, Playwright's greenlets (the
-    browser tests' session) can skew the main thread's recursion counter, and CPython 3.11's
-    AST constructor then fails ("AST constructor recursion depth mismatch")."""
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        return pool.submit(ast.parse, source).result()
-
-
 def _texts(path: Path) -> list[tuple[int, str]]:
     """``(line, text)`` of every docstring and comment of a source file."""
     source = path.read_text(encoding="utf-8")
     texts = []
-    for node in ast.walk(_parse(source)):
+    for node in ast.walk(parse(source)):
         if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
             body = node.body
             if (
