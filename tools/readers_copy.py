@@ -26,7 +26,8 @@ and ignores the tags. A readers' copy of a chapter is the same notebook with:
 
 Copies are generated, never committed: Binder's ``postBuild`` rewrites ``book/*.ipynb``
 in place (``--in-place``), and ``python3 tasks.py lab`` writes them to ``_build/readers/``.
-Only the standard library is used (it runs in Binder's environment, and before ``.venv``).
+It needs the standard library and, for the glued numbers, myst-nb, which the readers'
+lock installs (Binder's environment) as well as ``.venv``.
 
     python3 tools/readers_copy.py --out _build/readers     # copies next to the book's pages
     python3 tools/readers_copy.py --in-place               # Binder: rewrite book/*.ipynb
@@ -35,7 +36,6 @@ Only the standard library is used (it runs in Binder's environment, and before `
 from __future__ import annotations
 
 import argparse
-import ast
 import copy
 import html
 import json
@@ -120,21 +120,11 @@ def glue_records(nb: dict) -> dict[str, dict[str, object]]:
 
 
 def format_glue_text(text: str, fmt_spec: str) -> str:
-    """A glued ``text/plain`` value formatted as myst-nb's ``{glue:text}`` role does."""
-    try:
-        value: object = ast.literal_eval(text)
-    except (SyntaxError, ValueError):
-        value = text
-    if fmt_spec == "":
-        return str(value)
-    kind = fmt_spec[-1]
-    if kind == "s":
-        value = str(value)
-    elif kind in "bcdoxX":
-        value = int(value)  # type: ignore[arg-type]
-    elif kind in "eEfFgGn%":
-        value = float(value)  # type: ignore[arg-type]
-    return format(value, fmt_spec)
+    """A glued ``text/plain`` value formatted as myst-nb's ``{glue:text}`` role does: by
+    myst-nb's own function (imported here, so that the other tools need not load myst-nb)."""
+    from myst_nb.core.variables import format_plain_text
+
+    return format_plain_text(text, fmt_spec)
 
 
 def glue_text(role: str, text: str, glue: dict[str, dict[str, object]], chapter: str) -> str:
