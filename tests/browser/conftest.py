@@ -257,6 +257,26 @@ _LAYOUT_JS = r"""
 """
 
 
+def reader_context(browser, width: int, scheme: str, guard: OfflineGuard | None = None):
+    """A new offline browser context as a reader at ``width`` px in ``scheme`` has it.
+
+    Below 600 px it is a phone: overlay scrollbars and touch, as a reader's phone browser
+    has them. Requests that leave the machine are blocked by ``guard`` (a new
+    :class:`OfflineGuard` unless one is given, to read what it blocked).
+    """
+    phone = width < 600
+    context = browser.new_context(
+        viewport={"width": width, "height": VIEWPORT["height"] if not phone else 860},
+        device_scale_factor=1,
+        color_scheme=scheme,
+        is_mobile=phone,
+        has_touch=phone,
+    )
+    context.set_default_timeout(LOAD_TIMEOUT_MS)
+    (guard or OfflineGuard()).attach(context)
+    return context
+
+
 @dataclass
 class PageReport:
     """What one page load produced (see ``_INSPECT_JS`` for the fields of ``info``)."""
@@ -309,17 +329,7 @@ class BookVisitor:
 
     def _load(self, rel_path: str, *, screenshot: bool, width: int, scheme: str) -> PageReport:
         guard = OfflineGuard()
-        phone = width < 600
-        context = self.browser.new_context(
-            viewport={"width": width, "height": VIEWPORT["height"] if not phone else 860},
-            device_scale_factor=1,
-            color_scheme=scheme,
-            # A phone: overlay scrollbars and touch, as a reader's phone browser has them.
-            is_mobile=phone,
-            has_touch=phone,
-        )
-        context.set_default_timeout(LOAD_TIMEOUT_MS)
-        guard.attach(context)
+        context = reader_context(self.browser, width, scheme, guard)
         page = context.new_page()
         page_errors: list[str] = []
         console_errors: list[str] = []

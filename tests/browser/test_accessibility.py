@@ -28,8 +28,7 @@ from pathlib import Path
 
 import pytest
 from book_pages import toc_docnames
-from browser_support import LOAD_TIMEOUT_MS, OfflineGuard
-from conftest import DESKTOP, PHONE, SCHEMES, VIEWPORT, BookVisitor
+from conftest import DESKTOP, PHONE, SCHEMES, BookVisitor, reader_context
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -97,17 +96,7 @@ class Auditor:
         self._results: dict[tuple[str, int, str], list[dict]] = {}
 
     def new_context(self, width: int, scheme: str):
-        phone = width < 600
-        context = self.browser.new_context(
-            viewport={"width": width, "height": VIEWPORT["height"] if not phone else 860},
-            device_scale_factor=1,
-            color_scheme=scheme,
-            is_mobile=phone,
-            has_touch=phone,
-        )
-        context.set_default_timeout(LOAD_TIMEOUT_MS)
-        OfflineGuard().attach(context)
-        return context
+        return reader_context(self.browser, width, scheme)
 
     def tab(self, width: int, scheme: str):
         key = (width, scheme)
