@@ -443,9 +443,10 @@ class InteractiveFigure:
         Bytes of base64 frame data in the page (each distinct frame once).
     grid_note : str
         The line under the figure that states the grid and how to go live.
-    ignores : callable or None
-        ``params -> names of controls the figure does not depend on at these values``, as
-        given to :func:`interactive_figure`; the live widget disables those controls.
+    ignores : object
+        A callable or None: ``params -> names of controls the figure does not depend on at
+        these values``, as given to :func:`interactive_figure`; the live widget disables
+        those controls.
     """
 
     def __init__(
