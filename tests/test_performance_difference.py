@@ -211,7 +211,54 @@ def setup():
     return mdp, pi, tr
 
 
-@pytest.mark.parametrize("fn", [pg.performance_difference, pg.pdl_proof_lines])
+@given(pdl_cases())
+@settings(max_examples=200, deadline=None)
+def test_by_state_terms_sum_to_the_difference(case):
+    mdp, pi, pi_new = case
+    split = pg.performance_difference_by_state(mdp, pi, pi_new)
+    assert split.by_start.shape == split.by_visit.shape == (mdp.n_states,)
+    lhs, rhs = pg.performance_difference(mdp, pi, pi_new)
+    assert split.by_start.sum() == pytest.approx(lhs, abs=TOL)
+    assert split.by_visit.sum() == pytest.approx(rhs, abs=TOL)
+    # Only start states carry the left side's terms.
+    assert np.all(split.by_start[mdp.p0 == 0] == 0)
+
+
+def test_by_state_terms_by_hand():
+    # Two states, one action in state 1 (absorbing, reward 0); in state 0 "stay" (reward 1)
+    # or "leave" (reward 0, to state 1). Start in state 0, gamma = 1/2. pi stays, pi_new
+    # leaves: V^pi(0) = 2, V^pi(1) = 0; J(pi_new) = 0, so J(pi_new) - J(pi) = -2, all of it
+    # at the start state. By visit: pi_new is in state 0 at t = 0 only, where
+    # A^pi(0, leave) = 0 + gamma V^pi(1) - V^pi(0) = -2; state 1 gets sum_a pi_new A^pi = 0.
+    P = np.zeros((2, 2, 2))
+    P[0, 0, 0] = P[0, 1, 1] = P[1, :, 1] = 1.0
+    r = np.array([[1.0, 0.0], [0.0, 0.0]])
+    mdp = pg.TabularMDP(P, r, np.array([1.0, 0.0]), gamma=0.5)
+    stay, leave = np.array([[1.0, 0.0], [1.0, 0.0]]), np.array([[0.0, 1.0], [1.0, 0.0]])
+    split = pg.performance_difference_by_state(mdp, stay, leave)
+    np.testing.assert_allclose(split.by_start, [-2.0, 0.0], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(split.by_visit, [-2.0, 0.0], rtol=0, atol=1e-12)
+    # The other way round, the credit moves: pi = leave, pi_new = stay. V^pi = 0 everywhere,
+    # J(pi_new) = 2 from state 0; by visit, state 0 is visited with weight
+    # sum_t gamma^t = 2 and A^pi(0, stay) = 1 + gamma * 0 - 0 = 1.
+    split = pg.performance_difference_by_state(mdp, leave, stay)
+    np.testing.assert_allclose(split.by_start, [2.0, 0.0], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(split.by_visit, [2.0, 0.0], rtol=0, atol=1e-12)
+
+
+def test_by_state_terms_differ_on_the_running_example():
+    """Figure 4.1's point: the two sides split by state differ (not identical bars)."""
+    mdp, pi, pi_new = pg.examples.pdl_example(1.0, 0.9)
+    for m in (mdp, mdp.with_horizon(10)):
+        split = pg.performance_difference_by_state(m, pi, pi_new)
+        assert np.ptp(split.by_visit) > 0.1
+        assert np.abs(split.by_start - split.by_visit).max() > 0.1
+        assert split.by_start.sum() == pytest.approx(split.by_visit.sum(), abs=1e-12)
+
+
+@pytest.mark.parametrize(
+    "fn", [pg.performance_difference, pg.pdl_proof_lines, pg.performance_difference_by_state]
+)
 def test_policy_errors(setup, fn):
     mdp, pi, _ = setup
     with pytest.raises(ValueError, match=full("mdp must be a pgtheory.TabularMDP, got str")):

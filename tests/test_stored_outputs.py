@@ -9,7 +9,8 @@ before it is stored; their assertions keep full precision.
 
 This test walks the stored outputs of every chapter (streams, results, displays and glue
 records; not images or widget state) and fails on a decimal number with more than
-``MAX_SIGNIFICANT`` significant digits, naming the chapter, the cell and the value.
+``MAX_SIGNIFICANT`` significant digits, naming the chapter, the cell and the value. It also
+checks that no glued number is set in bold (every other glued number is in normal weight).
 """
 
 from __future__ import annotations
@@ -119,3 +120,32 @@ def test_decimal_pattern(text: str, expected: list[str]) -> None:
     cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=text)]
     nb.cells = [cell]
     assert [line.split(": ", 1)[1] for line in unrounded_floats(nb)] == expected
+
+
+#: A bold span, ``**...**`` on one line, paired left to right as markdown pairs them.
+BOLD = re.compile(r"\*\*(.+?)\*\*")
+
+
+def bold_glued_numbers(text: str) -> list[str]:
+    """Bold spans that hold a ``{glue:text}`` (or ``{glue}``) role: a number in bold where
+    every other glued number is in the text's normal weight (issue #21, S3)."""
+    return [m.group(0) for m in BOLD.finditer(text) if re.search(r"\{glue(:text)?\}`", m[1])]
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda c: c.name)
+def test_no_glued_number_is_in_bold(chapter: chapters.Chapter) -> None:
+    nb = nbformat.read(chapter.path, as_version=4)
+    found = [
+        hit
+        for cell in nb.cells
+        if cell.cell_type == "markdown"
+        for hit in bold_glued_numbers(cell.source)
+    ]
+    assert found == [], f"{chapter.file}: glued numbers in bold: {found}"
+
+
+def test_the_bold_check_finds_a_bold_glued_number() -> None:
+    before = "**On {glue:text}`s3_n_sweep:d` random MDPs.** Half discounted, half with"
+    assert bold_glued_numbers(before) == ["**On {glue:text}`s3_n_sweep:d` random MDPs.**"]
+    after = "**Many random MDPs.** On {glue:text}`s3_n_sweep:d` random MDPs, **half** of"
+    assert bold_glued_numbers(after) == []

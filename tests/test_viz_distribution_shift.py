@@ -125,9 +125,18 @@ def test_widget_grid_and_controls(widget):
     assert [c.name for c in widget.controls] == ["eps", "horizon", "mdp", "seed"]
     assert [c.kind for c in widget.controls] == ["slider", "slider", "dropdown", "slider"]
     assert [c.label for c in widget.controls] == ["ε", "horizon", "MDP", "seed"]
+    # The widget opens at the defaults, except eps: twice the static figure's (issue #21).
+    names = [c.name for c in widget.controls]
+    opening = {k: pg.distribution_shift.DISTRIBUTION_SHIFT_DEFAULTS[k] for k in names} | {
+        "eps": viz.distribution_shift.DISTRIBUTION_SHIFT_WIDGET_EPS
+    }
+    assert opening["eps"] == 2 * pg.distribution_shift.DISTRIBUTION_SHIFT_DEFAULTS["eps"]
     for c in widget.controls:
         assert c.values == DISTRIBUTION_SHIFT_GRID[c.name]
-        assert c.default == pg.distribution_shift.DISTRIBUTION_SHIFT_DEFAULTS[c.name]
+        assert c.default == opening[c.name]
+    # The seed changes nothing on the tightrope: the page disables it there.
+    assert widget.inert_controls(**(opening | {"mdp": "tightrope"})) == ("seed",)
+    assert widget.inert_controls(**opening) == ()
     assert DISTRIBUTION_SHIFT_GRID["eps"] == (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4)
     assert widget.controls[0].live == (0.0, 1.0, 0.01)
     assert widget.grid_size == 9 * 3 * 2 * 2

@@ -72,7 +72,9 @@ def widget():
 
 
 def test_widget_grid(widget):
-    assert widget.grid_size == 18 and len(widget.frames) == 18
+    assert widget.grid_size == 2 * 2 * 5 and len(widget.frames) == 2 * 2 * 5
+    # The text's claim is about the growth of the penalties in 1/(1-gamma) (issue #21).
+    assert len(vg.GUARANTEE_GRID["gamma"]) >= 5
     assert widget.n_bytes < 1_000_000
 
 

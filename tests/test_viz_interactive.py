@@ -282,6 +282,50 @@ def test_identical_frames_are_stored_once_and_ignores_skips_rendering():
     assert same.frame_of == (0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3)
 
 
+def ignore_b_at_zero(params):
+    return ["b"] if params["a"] == 0 else []
+
+
+def test_inert_controls_are_those_that_change_no_frame():
+    fig = interactive_figure(swatch, CONTROLS[:2], dpi=10, ignores=ignore_b_at_zero)
+    assert fig.inert_controls(a=0.0, b=1) == ("b",)
+    assert fig.inert_controls(a=0.25, b=1) == ()
+    # Found from the frames, whether or not ``ignores`` says so: here b never matters.
+    same = interactive_figure(lambda a, b: swatch(a, 0), CONTROLS[:2], dpi=10)
+    assert same.inert_controls(a=0.5, b=2) == ("b",)
+    with pytest.raises(ValueError, match=r"^control 'a': 0.3 is not on the grid"):
+        fig.inert_controls(a=0.3, b=1)
+
+
+def test_static_html_disables_a_control_that_does_nothing_at_the_defaults():
+    controls = [slider("a", [0.0, 0.5], default=0.0), slider("b", [0, 1, 2], default=1)]
+    parser = _Tags()
+    parser.feed(interactive_figure(swatch, controls, dpi=10, ignores=ignore_b_at_zero).to_html())
+    ranges = [a for t, a in parser.tags if t == "input" and a.get("type") == "range"]
+    assert ["disabled" in r for r in ranges] == [False, True]
+    labels = [a for t, a in parser.tags if t == "label"]
+    assert [a.get("title") for a in labels] == [None, "no effect for the values chosen"]
+    controls[0] = slider("a", [0.0, 0.5], default=0.5)
+    parser = _Tags()
+    parser.feed(interactive_figure(swatch, controls, dpi=10, ignores=ignore_b_at_zero).to_html())
+    ranges = [a for t, a in parser.tags if t == "input" and a.get("type") == "range"]
+    assert ["disabled" in r for r in ranges] == [False, False]
+
+
+def test_live_widget_disables_what_ignores_names():
+    controls = [slider("a", [0.0, 0.5], default=0.0), slider("b", [0, 1, 2], default=1)]
+    fig = interactive_figure(swatch, controls, dpi=10, ignores=ignore_b_at_zero)
+    box = fig.live_widget()
+    a, b = box.children[0].children
+    assert (a.disabled, b.disabled) == (False, True)
+    a.value = 0.5
+    assert (a.disabled, b.disabled) == (False, False)
+    a.value = 0.0
+    assert b.disabled
+    for w in (box, *box.children, a, b):
+        w.close()
+
+
 def test_frames_are_deterministic_and_free_of_metadata():
     first = interactive_figure(swatch, CONTROLS[:2], dpi=20).frames
     second = interactive_figure(swatch, CONTROLS[:2], dpi=20).frames

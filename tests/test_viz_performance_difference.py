@@ -64,7 +64,7 @@ def widget():
 
 
 def test_widget_grid(widget):
-    assert widget.grid_size == 9 and len(widget.frames) == 9
+    assert widget.grid_size == 3 * 6 and len(widget.frames) == 3 * 6
     assert widget.n_bytes < 1_000_000
 
 
@@ -95,13 +95,30 @@ def test_pdl_check_panels_draws_both_panels():
         plt.close(fig)
 
 
-def test_plot_proof_lines_draws_one_bar_per_line():
+def test_plot_state_terms_draws_a_pair_of_bars_per_state_and_the_sums():
     fig, ax = plt.subplots()
     try:
-        viz.plot_proof_lines(ax, [1.0, 1.0, 1.0], title="t")
-        assert [p.get_width() for p in ax.patches] == [1.0, 1.0, 1.0]
-        assert [t.get_text() for t in ax.get_yticklabels()] == ["line 0", "line 1", "line 2"]
+        viz.plot_state_terms(ax, [0.5, 0.0, -0.25], [0.25, 0.5, -0.5], title="t")
+        heights = [p.get_height() for p in ax.patches]
+        assert heights == [0.5, 0.0, -0.25, 0.25, 0.25, 0.5, -0.5, 0.25]
+        labels = [t.get_text() for t in ax.get_xticklabels()]
+        assert labels == ["0", "1", "2", "sum"]
         assert ax.get_title() == "t"
+    finally:
+        plt.close(fig)
+
+
+def test_s4_figure_bars_are_not_all_equal():
+    """Figure 4.1 (issue #21: it was eight identical bars): on the chapter's running example
+    the per-state bars differ, within each side and between the sides."""
+    mdp, pi, pi_new = pg.examples.pdl_example(1.0, 0.9)
+    fig, ax = plt.subplots()
+    try:
+        viz.plot_state_terms(ax, *pg.performance_difference_by_state(mdp, pi, pi_new))
+        heights = np.array([p.get_height() for p in ax.patches])
+        start, visit = heights[: mdp.n_states], heights[mdp.n_states + 1 : -1]
+        assert np.ptp(visit) > 0.1 and np.ptp(start) > 0.01
+        assert np.abs(start - visit).max() > 0.1
     finally:
         plt.close(fig)
 

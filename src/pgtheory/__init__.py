@@ -186,9 +186,11 @@ from pgtheory.pg_as_pi.improvement import (
 from pgtheory.pg_as_pi.performance_difference import (
     PDL_PROOF_STEPS,
     PerformanceDifference,
+    PerformanceDifferenceByState,
     advantage_sums,
     pdl_proof_lines,
     performance_difference,
+    performance_difference_by_state,
 )
 from pgtheory.pg_as_pi.surrogate import (
     SurrogatePath,
@@ -320,6 +322,7 @@ __all__ = [
     "NoMistakeChain",
     "PerStepTerms",
     "PerformanceDifference",
+    "PerformanceDifferenceByState",
     "PolicyIterationPath",
     "SurrogatePath",
     "TabularMDP",
@@ -389,6 +392,7 @@ __all__ = [
     "pdl_proof_lines",
     "per_step_terms",
     "performance_difference",
+    "performance_difference_by_state",
     "policy_gradient",
     "policy_iteration",
     "policy_iteration_path",

@@ -105,7 +105,8 @@ def state(page) -> dict:
             return {name: c.dataset.control, label: c.querySelector('.pgt-label').innerText,
                     value: f.type === 'checkbox' ? String(f.checked) : f.value,
                     readout: out ? out.textContent : f.options[f.selectedIndex].text,
-                    valuetext: f.getAttribute('aria-valuetext')};
+                    valuetext: f.getAttribute('aria-valuetext'), disabled: f.disabled,
+                    title: c.getAttribute('title')};
           });
         }""",
         ROOT_SEL,
@@ -123,7 +124,8 @@ def selected_params(page, widget) -> dict:
 def assert_shows(page, widget, expected: dict) -> None:
     """The page shows, for the values ``expected``: its own stored frame at the position the
     library assigns to them (exactly), which is the library's frame (as an image, within
-    the machine-noise tolerance), with the library's alt text and readouts."""
+    the machine-noise tolerance), with the library's alt text and readouts, and with
+    exactly the controls disabled that change nothing there (``inert_controls``)."""
     assert selected_params(page, widget) == expected
     src, alt = shown(page)
     frame = widget.frame_of[widget.grid_index(**expected)]
@@ -141,6 +143,9 @@ def assert_shows(page, widget, expected: dict) -> None:
         assert st["readout"] == text
         if control.kind == "slider":
             assert st["valuetext"] == text
+    inert = set(widget.inert_controls(**expected))
+    disabled = {st["name"] for st in state(page) if st["disabled"]}
+    assert disabled == inert, f"at {expected}: disabled {disabled}, changing nothing {inert}"
 
 
 def test_static_figure_is_labelled_and_starts_at_the_defaults(s7, s7_widget) -> None:
@@ -176,8 +181,8 @@ def test_every_control_works_by_keyboard(s7, s7_widget) -> None:
         i = control.default_index
         # Arrow keys step through the grid (up/right forwards, left backwards).
         steps = ["ArrowRight", "ArrowRight", "ArrowLeft"] if control.kind == "slider" else []
-        if control.kind == "dropdown":
-            steps = ["ArrowUp"] if i > 0 else ["ArrowDown"]
+        if control.kind == "dropdown":  # there and back (another option may disable a control)
+            steps = ["ArrowUp", "ArrowDown"] if i > 0 else ["ArrowDown", "ArrowUp"]
         for key in steps:
             page.keyboard.press(key)
             forward = key in ("ArrowRight", "ArrowDown")
@@ -223,6 +228,28 @@ def test_every_control_works_by_mouse(s7, s7_widget) -> None:
         page.mouse.up()
         expected[control.name] = control.values[-1]
         assert_shows(page, s7_widget, expected)
+    assert not errors, errors
+    assert not guard.blocked, guard.blocked
+
+
+def test_the_seed_is_disabled_on_the_tightrope(s7, s7_widget) -> None:
+    """S7's seed fixes a random MDP; on the tightrope it changes nothing, so it is disabled
+    (with a tooltip that says why) until the random MDP is chosen again (issue #21)."""
+    page, guard, errors = s7
+    names = [c.name for c in s7_widget.controls]
+    mdp = page.locator(f"{ROOT_SEL} .pgt-control").nth(names.index("mdp")).locator("select")
+    seed = page.locator(f"{ROOT_SEL} .pgt-control").nth(names.index("seed"))
+    expected = s7_widget.defaults()
+    assert expected["mdp"] == "random" and seed.locator("input").is_enabled()
+    mdp.select_option(str(s7_widget.controls[names.index("mdp")].index("tightrope")))
+    expected["mdp"] = "tightrope"
+    assert_shows(page, s7_widget, expected)
+    assert seed.locator("input").is_disabled()
+    assert seed.get_attribute("title") == "no effect for the values chosen"
+    mdp.select_option(str(s7_widget.controls[names.index("mdp")].index("random")))
+    expected["mdp"] = "random"
+    assert_shows(page, s7_widget, expected)
+    assert seed.locator("input").is_enabled() and seed.get_attribute("title") is None
     assert not errors, errors
     assert not guard.blocked, guard.blocked
 

@@ -12,8 +12,9 @@ For two policies ``pi`` (the old one, whose advantage is used) and ``pi_new``,
 leaves a boundary term.
 
 :func:`performance_difference` gives both sides exactly, :func:`advantage_sums` the
-per-trajectory terms whose mean estimates the right side, and :func:`pdl_proof_lines`
-every line of slide S4's derivation as a number.
+per-trajectory terms whose mean estimates the right side, :func:`pdl_proof_lines`
+every line of slide S4's derivation as a number, and :func:`performance_difference_by_state`
+both sides split into one term per state.
 """
 
 from __future__ import annotations
@@ -36,9 +37,11 @@ from pgtheory.core.sampling import Trajectories, check_trajectories
 __all__ = [
     "PDL_PROOF_STEPS",
     "PerformanceDifference",
+    "PerformanceDifferenceByState",
     "advantage_sums",
     "pdl_proof_lines",
     "performance_difference",
+    "performance_difference_by_state",
 ]
 
 #: The lines of slide S4's proof (TeX, with ``theta`` for ``pi`` and ``theta'`` for
@@ -113,6 +116,60 @@ def performance_difference(
     A = time_indexed(mdp, vf.A)
     rhs = float(np.einsum("ts,sa,tsa->", rho, pi_new, A))
     return PerformanceDifference(lhs, rhs)
+
+
+class PerformanceDifferenceByState(NamedTuple):
+    """Both sides of the performance difference lemma, one term per state.
+
+    ``by_start[s] = p0(s) (V^{pi_new}_0(s) - V^pi_0(s))``, the left side split by the start
+    state; ``by_visit[s] = sum_t gamma^t P_{pi_new}(s_t = s) sum_a pi_new[s, a] A^pi_t[s, a]``,
+    the right side split by the state visited. Each sums to ``J(pi_new) - J(pi)``.
+    """
+
+    by_start: NDArray[np.float64]
+    by_visit: NDArray[np.float64]
+
+
+def performance_difference_by_state(
+    mdp: TabularMDP, pi: ArrayLike, pi_new: ArrayLike
+) -> PerformanceDifferenceByState:
+    """The two sides of the lemma as sums over states: who gets the credit (slide S4).
+
+    The left side ``J(pi_new) - J(pi) = sum_s p0(s) (V^{pi_new}_0(s) - V^pi_0(s))`` credits
+    the change to the states the agent starts in; the right side
+    ``sum_s rho(s) sum_a pi_new[s, a] A^pi(s, a)`` (``rho`` the discounted occupancy of
+    ``pi_new``, summed over time with ``A^pi_t`` for a finite horizon) credits it to the
+    states ``pi_new`` visits, in proportion to how often. The totals agree
+    (:func:`performance_difference`); the terms do not.
+
+    Parameters
+    ----------
+    mdp : TabularMDP
+    pi, pi_new : array_like, shape (S, A)
+        The old policy (whose advantage is used) and the new one.
+
+    Returns
+    -------
+    PerformanceDifferenceByState
+        ``(by_start, by_visit)``, each of shape (S,).
+
+    Raises
+    ------
+    ValueError
+        As :func:`performance_difference`.
+
+    References
+    ----------
+    Slide S4; Kakade & Langford (2002), Lemma 6.1.
+    """
+    mdp, pi, pi_new = check_mdp_policies(mdp, pi, pi_new)
+    vf = evaluate(mdp, pi)
+    vf_new = evaluate(mdp, pi_new)
+    V, V_new = time_indexed(mdp, vf.V), time_indexed(mdp, vf_new.V)
+    by_start = mdp.p0 * (V_new[0] - V[0])
+    rho = occupancy(mdp, pi_new)
+    by_visit = np.einsum("ts,sa,tsa->s", rho, pi_new, time_indexed(mdp, vf.A))
+    return PerformanceDifferenceByState(by_start, by_visit)
 
 
 def advantage_sums(

@@ -89,7 +89,7 @@ from pgtheory.viz.performance_difference import (
     pdl_step_widget,
     plot_mc_convergence,
     plot_pdl_scatter,
-    plot_proof_lines,
+    plot_state_terms,
 )
 from pgtheory.viz.tables import Table, table
 
@@ -149,7 +149,7 @@ __all__ = [
     "plot_no_disagreement",
     "plot_pdl_scatter",
     "plot_penalties",
-    "plot_proof_lines",
+    "plot_state_terms",
     "plot_updates",
     "reinforce_widget",
     "render_png",

@@ -43,6 +43,10 @@ DISTRIBUTION_SHIFT_LABELS = (
     "trivial bound 2",
 )
 
+#: :func:`distribution_shift_widget` opens at this ``eps`` (the other controls at
+#: ``DISTRIBUTION_SHIFT_DEFAULTS``): twice the running example's, so that its first frame
+#: adds to the chapter's static figure instead of repeating it.
+DISTRIBUTION_SHIFT_WIDGET_EPS = 0.2
 #: The static page's grid of :func:`distribution_shift_widget`: control -> values.
 DISTRIBUTION_SHIFT_GRID: dict[str, tuple[Any, ...]] = {
     "eps": tuple(round(0.05 * k, 2) for k in range(9)),
@@ -255,7 +259,8 @@ def distribution_shift_widget(
     Controls (``DISTRIBUTION_SHIFT_GRID`` is the static page's grid; the live widget
     goes beyond it): ``eps`` 0 to 0.4 in steps of 0.05 (live: 0 to 1 in steps of 0.01),
     horizon 10, 30 or 100 (live: 1 to 100), MDP tightrope or random, seed 0 or 1 (live:
-    0 to 20). Defaults as in ``DISTRIBUTION_SHIFT_DEFAULTS``.
+    0 to 20). Defaults as in ``DISTRIBUTION_SHIFT_DEFAULTS``, except ``eps``
+    (``DISTRIBUTION_SHIFT_WIDGET_EPS``).
 
     Parameters
     ----------
@@ -273,7 +278,14 @@ def distribution_shift_widget(
         raise ValueError(f"n_actions must be >= 2, got {n_actions}")
     d, g = DISTRIBUTION_SHIFT_DEFAULTS, DISTRIBUTION_SHIFT_GRID
     controls = [
-        slider("eps", g["eps"], default=d["eps"], label="ε", fmt="{:.2f}", live=(0.0, 1.0, 0.01)),
+        slider(
+            "eps",
+            g["eps"],
+            default=DISTRIBUTION_SHIFT_WIDGET_EPS,
+            label="ε",
+            fmt="{:.2f}",
+            live=(0.0, 1.0, 0.01),
+        ),
         slider("horizon", g["horizon"], default=d["horizon"], label="horizon", live=(1, 100, 1)),
         dropdown("mdp", g["mdp"], default=d["mdp"], label="MDP"),
         slider("seed", g["seed"], default=d["seed"], label="seed", live=(0, 20, 1)),

@@ -443,6 +443,10 @@ class InteractiveFigure:
         Bytes of base64 frame data in the page (each distinct frame once).
     grid_note : str
         The line under the figure that states the grid and how to go live.
+    ignores : object
+        A callable or None: ``params -> names of controls the figure does not depend on at
+        these values``, as given to :func:`interactive_figure`; the live widget disables
+        those controls.
     """
 
     def __init__(
@@ -456,8 +460,10 @@ class InteractiveFigure:
         alt: str,
         dpi: int,
         colors: int | None,
+        ignores: Callable[[dict[str, Any]], Iterable[str]] | None = None,
     ) -> None:
         self.func = func
+        self.ignores = ignores
         self.controls = controls
         self.fixed = fixed
         self.frames = frames
@@ -505,6 +511,24 @@ class InteractiveFigure:
 
     def defaults(self) -> dict[str, Any]:
         return {c.name: c.default for c in self.controls}
+
+    def inert_controls(self, **params: Any) -> tuple[str, ...]:
+        """The controls that change nothing at these (grid) values: every value of such a
+        control, the others held, shows the same frame. The static page disables them
+        (a control that does nothing in the state shown must not invite a click).
+
+        Raises
+        ------
+        ValueError
+            As :meth:`grid_index`.
+        """
+        here = self.frame_of[self.grid_index(**params)]
+        inert = []
+        for c in self.controls:
+            others = [self.frame_of[self.grid_index(**(params | {c.name: v}))] for v in c.values]
+            if all(f == here for f in others):
+                inert.append(c.name)
+        return tuple(inert)
 
     def render(self, **params: Any) -> bytes:
         """Render ``func`` at any parameter values (on the grid or not), as the live
@@ -713,7 +737,12 @@ def interactive_figure(
         alt=alt,
         dpi=dpi,
         colors=colors,
+        ignores=ignores,
     )
+
+
+#: Tooltip of a disabled control (the static page's script sets the same text).
+_INERT_TITLE = ' title="no effect for the values chosen"'
 
 
 @functools.cache
@@ -727,13 +756,15 @@ def _static_html(fig: InteractiveFigure) -> str:
     JSON and the script that switches them."""
     e = html.escape
     defaults = fig.defaults()
+    inert = set(fig.inert_controls(**defaults))
     rows = []
     for c in fig.controls:
         k = c.default_index
+        off = " disabled" if c.name in inert else ""
         if c.kind == "slider":
             field = (
                 f'<input type="range" min="0" max="{len(c.values) - 1}" step="1" value="{k}" '
-                f'aria-valuetext="{e(c.value_labels[k])}">'
+                f'aria-valuetext="{e(c.value_labels[k])}"{off}>'
                 f'<output class="pgt-readout">{e(c.value_labels[k])}</output>'
             )
         elif c.kind == "dropdown":
@@ -741,14 +772,15 @@ def _static_html(fig: InteractiveFigure) -> str:
                 f'<option value="{i}"{" selected" if i == k else ""}>{e(t)}</option>'
                 for i, t in enumerate(c.value_labels)
             )
-            field = f"<select>{opts}</select>"
+            field = f"<select{off}>{opts}</select>"
         else:
             field = (
-                f'<input type="checkbox"{" checked" if c.values[k] else ""}>'
+                f'<input type="checkbox"{" checked" if c.values[k] else ""}{off}>'
                 f'<output class="pgt-readout">{e(c.value_labels[k])}</output>'
             )
         rows.append(
-            f'<label class="pgt-control pgt-{c.kind}" data-control="{e(c.name)}">'
+            f'<label class="pgt-control pgt-{c.kind}" data-control="{e(c.name)}"'
+            f"{_INERT_TITLE if c.name in inert else ''}>"
             f'<span class="pgt-label">{e(c.label)}</span>{field}</label>'
         )
     data = {
@@ -811,6 +843,10 @@ def _live_widget(fig: InteractiveFigure) -> Any:
         ctrls[c.name] = w
 
     def draw(**params: Any) -> None:
+        if fig.ignores is not None:  # disable what changes nothing for these values
+            ignored = set(fig.ignores(params))
+            for name, w in ctrls.items():
+                w.disabled = name in ignored
         display(Image(data=fig.render(**params), format="png"))
 
     out = widgets.interactive_output(draw, ctrls)

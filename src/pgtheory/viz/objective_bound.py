@@ -186,7 +186,7 @@ def objective_bound_widget() -> InteractiveFigure:
                 live=(0.005, 1.0, 0.005),
             ),
             slider(
-                "gamma", g["gamma"], default=0.9, label="γ", fmt="{:.2f}", live=(0.1, 0.99, 0.01)
+                "gamma", g["gamma"], default=0.95, label="γ", fmt="{:.2f}", live=(0.1, 0.99, 0.01)
             ),
         ],
         alt=(

@@ -35,15 +35,15 @@ __all__ = [
     "pdl_step_widget",
     "plot_mc_convergence",
     "plot_pdl_scatter",
-    "plot_proof_lines",
+    "plot_state_terms",
 ]
 
 #: The static page's grid of :func:`pdl_step_widget`.
-PDL_STEP_GRID = {"distance": (0.3, 1.0, 3.0), "gamma": (0.5, 0.9, 0.95)}
+PDL_STEP_GRID = {"distance": (0.3, 1.0, 3.0), "gamma": (0.5, 0.6, 0.7, 0.8, 0.9, 0.95)}
 #: Time steps shown by :func:`pdl_step_figure` (the discounted sums are truncated here).
 PDL_STEP_HORIZON = 60
 #: The static page's grid of :func:`mismatch_widget`.
-MISMATCH_GRID = {"step": (0.5, 1.0, 2.0, 4.0), "seed": (0, 1)}
+MISMATCH_GRID = {"step": (0.5, 1.0, 2.0, 4.0), "seed": (0, 1, 2, 3)}
 #: The static page's grid of :func:`ess_widget`.
 ESS_GRID = {"distance": (0.3, 1.0, 3.0)}
 #: The static page's grid of :func:`horizon_widget`.
@@ -127,7 +127,7 @@ def pdl_step_widget() -> InteractiveFigure:
             slider(
                 "distance",
                 PDL_STEP_GRID["distance"],
-                default=1.0,
+                default=3.0,
                 label="distance s",
                 fmt="{:g}",
                 live=(0.0, 8.0, 0.1),
@@ -149,19 +149,28 @@ def pdl_step_widget() -> InteractiveFigure:
     )
 
 
-def plot_proof_lines(ax: Axes, lines: ArrayLike, *, title: str | None = None) -> Axes:
-    """One horizontal bar per line of slide S4's proof (line 0 at the top)."""
-    lines = np.asarray(lines, dtype=float)
-    k = np.arange(lines.size)
-    ax.barh(k, lines, color="C0", alpha=0.7)
-    ax.set_yticks(k, [f"line {i}" for i in k])
-    ax.invert_yaxis()
-    ax.axvline(lines[0], color="0.2", ls="--", lw=1)
-    ax.xaxis.set_major_locator(MaxNLocator(4))
-    ax.set_xlabel("value")
+def plot_state_terms(
+    ax: Axes, by_start: ArrayLike, by_visit: ArrayLike, *, title: str | None = None
+) -> Axes:
+    """The lemma's two sides split by state (:func:`pgtheory.performance_difference_by_state`):
+    a pair of bars per state, then the pair of sums, which are equal."""
+    by_start = np.asarray(by_start, dtype=float)
+    by_visit = np.asarray(by_visit, dtype=float)
+    k = np.arange(by_start.size + 1)
+    start = np.append(by_start, by_start.sum())
+    visit = np.append(by_visit, by_visit.sum())
+    ax.bar(k - 0.2, start, 0.4, color="0.55", label=r"by start state: $p_0 (V' - V)$")
+    ax.bar(k + 0.2, visit, 0.4, color="C0", label=r"by state visited: $\rho' \bar A^\pi$")
+    ax.set_xticks(k, [str(s) for s in k[:-1]] + ["sum"])
+    ax.axhline(0.0, color="0.2", lw=0.8)
+    ax.axhline(visit[-1], color="0.2", ls="--", lw=1)
+    ax.axvline(k[-1] - 0.5, color="0.6", lw=0.8)
+    ax.set_xlabel("state $s$")
+    ax.set_ylabel("term of the sum")
+    ax.yaxis.set_major_locator(MaxNLocator(5))
     if title:
         ax.set_title(title)
-    ax.grid(alpha=0.3, axis="x")
+    ax.grid(alpha=0.3, axis="y")
     return ax
 
 
@@ -229,7 +238,7 @@ def ess_widget() -> InteractiveFigure:
             slider(
                 "distance",
                 ESS_GRID["distance"],
-                default=1.0,
+                default=3.0,
                 label="distance s",
                 fmt="{:g}",
                 live=(0.0, 5.0, 0.1),
@@ -287,7 +296,7 @@ def mismatch_widget() -> InteractiveFigure:
                 fmt="{:g}",
                 live=(0.1, 8.0, 0.1),
             ),
-            slider("seed", MISMATCH_GRID["seed"], default=0, label="direction seed", fmt="{:d}"),
+            slider("seed", MISMATCH_GRID["seed"], default=1, label="direction seed", fmt="{:d}"),
         ],
         alt=(
             "Left: J(theta') - J(theta) and the surrogate A_bar(theta') along a line "

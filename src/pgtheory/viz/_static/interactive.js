@@ -19,6 +19,21 @@
     for (var k = 0; k < pos.length; k++) flat = flat * data.sizes[k] + pos[k];
     return flat;
   }
+  /* A control is inert when each of its values, the others held, shows the frame shown:
+     it is disabled until another choice makes it matter. */
+  function isInert(k, pos, id) {
+    var other = pos.slice();
+    for (var v = 0; v < data.sizes[k]; v++) {
+      other[k] = v;
+      if (data.frameOf[flatIndex(other)] !== id) return false;
+    }
+    return true;
+  }
+  function setInert(k, inert) {
+    fields[k].disabled = inert;
+    if (inert) controls[k].setAttribute("title", "no effect for the values chosen");
+    else controls[k].removeAttribute("title");
+  }
   function update() {
     var pos = fields.map(function (f, k) { return position(k); });
     var parts = [];
@@ -29,6 +44,7 @@
       if (fields[k].type === "range") fields[k].setAttribute("aria-valuetext", text);
     }
     var id = data.frameOf[flatIndex(pos)];
+    for (var j = 0; j < pos.length; j++) setInert(j, isInert(j, pos, id));
     if (img.dataset.frame !== String(id)) img.src = urls[id];
     img.alt = data.alt + " (" + parts.join(", ") + ")";
     img.dataset.frame = String(id);
