@@ -536,10 +536,7 @@ def defects(book_html: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[s
     """Small pages printed as the book's are, each with one defect (or its fix), each its
     own PDF: an API entry of the built reference, an interactive figure with and without
     the site's ``@media print`` rules, and a forced page break after a short paragraph."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib.figure import Figure
+    from matplotlib.figure import Figure  # not pyplot: no backend needed
 
     from pgtheory.viz import dropdown, interactive_figure, slider
 

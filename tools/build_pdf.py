@@ -333,7 +333,8 @@ def stamp_footers(writer: Any, pages: list[PrintedPage]) -> None:
             ops = (
                 f"q 0.4 g BT /PgtFooter {FOOTER_PT} Tf {left:.2f} {y:.2f} Td ".encode()
                 + title
-                + f" Tj ET BT /PgtFooter {FOOTER_PT} Tf {right:.2f} {y:.2f} Td ({number}) Tj ET Q".encode()
+                + f" Tj ET BT /PgtFooter {FOOTER_PT} Tf {right:.2f} {y:.2f} Td".encode()
+                + f" ({number}) Tj ET Q".encode()
             )
             stamp = PageObject.create_blank_page(width=box.width, height=box.height)
             stamp[NameObject("/Resources")] = DictionaryObject(
