@@ -102,10 +102,10 @@ def site_url(config: Path = ROOT / "_config.yml") -> str:
 #: Layout of the index: one line per name (long summaries end in an ellipsis).
 INDEX_CSS = """
 .pgt-api-index { width: 100%; table-layout: fixed; border-collapse: collapse;
-  font-size: 9px; line-height: 1.12; margin: 0; }
+  font-size: 9px; line-height: 1.2; margin: 0; }
 .pgt-api-index col.name { width: 29%; } .pgt-api-index col.module { width: 21%; }
 .pgt-api-index td { padding: 0 6px 0 0; border: 0; vertical-align: baseline;
-  white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+  white-space: nowrap; overflow-x: clip; overflow-y: visible; text-overflow: ellipsis; }
 .pgt-api-index tr { break-inside: avoid; }
 .pgt-api-index td.name code { font-size: 1em; background: none; border: 0; padding: 0; }
 .pgt-api-index td.module { color: #555; }
