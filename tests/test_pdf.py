@@ -5,9 +5,14 @@ The PDF is printed once per session from the book that ``book_build`` built, by 
 back with Debian's poppler-utils, not with the tools that wrote it: ``pdftotext`` for the
 text, ``pdfimages`` for the figures, ``pdftoppm`` for rendered
 pages. Each page of ``_toc.yml`` must be there, in order, starting on a new sheet (its
-own outline entry), with its title, its text, its figures, and no raw TeX. The checker is
-also shown to fail on broken PDFs: a chapter left empty, and a page printed without
-MathJax.
+own outline entry), with its title, its text, its figures, and no raw TeX. The sheets are
+numbered 1 to N through the whole book (read from each sheet's footer), the API reference
+is only its printed index (no docstring's "Parameters:" block anywhere, the index at most
+``MAX_INDEX_PAGES`` sheets), no interactive figure prints its controls (their labels and
+grid note are not in the text), and no sheet but a page's last is mostly blank. Each
+checker is also shown to fail on broken PDFs: a chapter left empty, a page printed without
+MathJax, sheets out of order, an API entry printed, controls printed without the print
+stylesheet, a forced break that leaves a sheet empty.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -32,7 +38,8 @@ pytestmark = pytest.mark.slow
 
 if str(ROOT / "tools") not in sys.path:
     sys.path.insert(0, str(ROOT / "tools"))
-import build_pdf  # noqa: E402 - tools/ is not a package
+import api_index  # noqa: E402 - tools/ is not a package
+import build_pdf  # noqa: E402
 import chapters  # noqa: E402
 
 #: TeX that MathJax should have typeset: its delimiters with content, and common macros.
@@ -44,6 +51,13 @@ RAW_TEX = re.compile(
 )
 #: A chapter's printed text must hold at least this share of its page's words.
 MIN_TEXT_SHARE = 0.4
+#: The printed API index may take this many sheets (the full reference took 99).
+MAX_INDEX_PAGES = 2
+#: No sheet but a page's last may be blank below its last line for more than this share
+#: of its printable height.
+MAX_BLANK_SHARE = 0.6
+#: The field labels of a docstring's entry on the API page, each alone on its line.
+API_FIELDS = re.compile(r"^\s*(Parameters|Returns|Raises|Return type|Yields):?\s*$", re.M)
 
 
 def poppler(*args: str | Path) -> str:
@@ -119,7 +133,10 @@ def expected_pages(html_dir: Path, docnames: list[str]) -> list[Expected]:
     out = []
     for docname in docnames:
         reader = _PageReader()
-        reader.feed((html_dir / f"{docname}.html").read_text(encoding="utf-8"))
+        if docname == api_index.API_DOCNAME:  # printed as its index (tools/api_index.py)
+            reader.feed(build_pdf.api_index_page(html_dir))
+        else:
+            reader.feed((html_dir / f"{docname}.html").read_text(encoding="utf-8"))
         title = " ".join(html.unescape("".join(reader.h1)).replace("#", "").split())
         out.append(Expected(docname, title, len(reader.words), reader.images, "".join(reader.code)))
     return out
@@ -178,6 +195,132 @@ def check_pdf(
                 f"{page.docname}: {n_images} images printed, the page has {page.n_images}"
             )
     return problems, n_pages
+
+
+def sheet_size(pdf: Path) -> tuple[float, float]:
+    """Width and height (pt) of the PDF's sheets (all the same size)."""
+    match = re.search(r"^Page size:\s+([\d.]+) x ([\d.]+) pts", poppler("pdfinfo", pdf), re.M)
+    assert match, f"{pdf}: no page size"
+    return float(match.group(1)), float(match.group(2))
+
+
+def footer_numbers(pdf: Path) -> list[str]:
+    """The last word of each sheet's bottom margin (the footer: title, then number)."""
+    width, height = sheet_size(pdf)
+    strip = build_pdf.MARGIN_MM[2] * 72 / 25.4
+    text = poppler(
+        "pdftotext",
+        "-x",
+        0,
+        "-y",
+        int(height - strip),
+        "-W",
+        int(width) + 1,
+        "-H",
+        int(strip) + 1,
+        pdf,
+        "-",
+    )
+    sheets = text.split("\f")[:-1]  # pdftotext ends every sheet with a form feed
+    return [(sheet.split() or [""])[-1] for sheet in sheets]
+
+
+def check_numbering(pdf: Path) -> list[str]:
+    """Sheet k (from 1) must print the number k in its footer."""
+    numbers = footer_numbers(pdf)
+    return [f"sheet {k}: footer number {n!r}" for k, n in enumerate(numbers, 1) if n != str(k)]
+
+
+def check_api(pdf: Path) -> list[str]:
+    """No entry of the full API reference is printed, and its index is short."""
+    starts = outline_starts(pdf)
+    bounds = [s for _, s in starts] + [
+        int(re.search(r"^Pages:\s+(\d+)", poppler("pdfinfo", pdf), re.M).group(1)) + 1
+    ]
+    problems = []
+    for k, (title, first) in enumerate(starts):
+        # The index (api_index.TITLE) or, unwanted, the full reference's own title.
+        if (
+            title.startswith(api_index.TITLE.split(":")[0])
+            and bounds[k + 1] - first > MAX_INDEX_PAGES
+        ):
+            problems.append(f"{title!r}: {bounds[k + 1] - first} sheets")
+    fields = API_FIELDS.findall(poppler("pdftotext", pdf, "-"))
+    if fields:
+        problems.append(f"{len(fields)} docstring field labels printed ({fields[0]!r}, ...)")
+    return problems
+
+
+class _ControlsReader(HTMLParser):
+    """The text of each interactive figure's controls (labels, readouts) and grid note."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.texts: list[str] = []
+        self.depth = 0  # inside a .pgt-controls or .pgt-note: its nesting depth
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        cls = (dict(attrs).get("class") or "").split()
+        if self.depth:
+            self.depth += tag not in _PageReader.VOID
+        elif "pgt-controls" in cls or "pgt-note" in cls:
+            self.depth = 1
+            self.texts.append("")
+
+    def handle_endtag(self, tag: str) -> None:
+        if self.depth:
+            self.depth -= 1
+
+    def handle_data(self, data: str) -> None:
+        if self.depth:
+            self.texts[-1] += data
+
+
+def check_controls(pdf: Path, html_dir: Path, docnames: list[str]) -> list[str]:
+    """No interactive figure's controls (the labels and readouts of its sliders and menus,
+    read in order) nor its grid note is in the printed text."""
+    printed = squash(poppler("pdftotext", pdf, "-"))
+    problems = []
+    for docname in docnames:
+        reader = _ControlsReader()
+        reader.feed((html_dir / f"{docname}.html").read_text(encoding="utf-8"))
+        for text in reader.texts:
+            key = squash(text)[:80]
+            # A short one (one slider: "step size α3") could be a figure's axis label and
+            # tick; every figure's grid note ("Precomputed figures: ...") is long.
+            if len(key) >= 16 and key in printed:
+                problems.append(f"{docname}: controls printed: {' '.join(text.split())[:60]!r}")
+    return problems
+
+
+def bottom_blank(pdf: Path, tmp: Path) -> list[float]:
+    """Per sheet, the share of its printable height (between the margins) left blank below
+    its last inked row, rendered by pdftoppm (grey, 12 dpi)."""
+    poppler("pdftoppm", "-r", 12, "-gray", pdf, tmp / "sheet")
+    out = []
+    for path in sorted(tmp.glob("sheet-*.pgm"), key=lambda p: int(p.stem.split("-")[1])):
+        fields = path.read_bytes().split(maxsplit=4)  # P5, width, height, maxval, pixels
+        width, height = int(fields[1]), int(fields[2])
+        pixels = fields[4][-width * height :]
+        top = round(height * build_pdf.MARGIN_MM[0] / 297)
+        bottom = round(height * (1 - build_pdf.MARGIN_MM[2] / 297))
+        rows = [pixels[i * width : (i + 1) * width] for i in range(top, bottom)]
+        inked = [i for i, row in enumerate(rows) if min(row) < 220]
+        out.append(1 - (inked[-1] + 1) / len(rows) if inked else 1.0)
+    return out
+
+
+def check_blank(pdf: Path, tmp: Path) -> tuple[list[str], list[float]]:
+    """Sheets, other than a page's last, blank for more than MAX_BLANK_SHARE of their
+    height; and every sheet's blank share."""
+    blank = bottom_blank(pdf, tmp)
+    last = {s - 1 for _, s in outline_starts(pdf)[1:]} | {len(blank)}
+    problems = [
+        f"sheet {k}: {share:.0%} blank"
+        for k, share in enumerate(blank, 1)
+        if share > MAX_BLANK_SHARE and k not in last
+    ]
+    return problems, blank
 
 
 def ink(pdf: Path, page: int, tmp: Path) -> float:
@@ -294,3 +437,167 @@ def test_printing_is_offline_and_stops_on_a_missing_image(tmp_path: Path) -> Non
     )
     with pytest.raises(RuntimeError, match=r"book/remote: images did not load: \['https://"):
         build_pdf.print_pages(site, ["book/remote"])
+
+
+def test_pdf_sheets_are_numbered_through_the_book(book_pdf: BookPdf) -> None:
+    """Sheet k's footer prints k, so the outline's page numbers are the printed ones."""
+    assert check_numbering(book_pdf.path) == []
+
+
+def test_pdf_prints_the_api_index_not_the_reference(book_pdf: BookPdf) -> None:
+    assert check_api(book_pdf.path) == []
+    index = next(p for p in book_pdf.pages if p.docname == api_index.API_DOCNAME)
+    assert index.title == api_index.TITLE
+    first = index.first_page + 1
+    text = poppler("pdftotext", "-f", first, "-l", first + index.n_pages - 1, book_pdf.path, "-")
+    assert api_index.site_url() + f"{api_index.API_DOCNAME}.html" in text
+    names = [e.name for e in api_index.api_entries()]
+    assert [n for n in names if n not in text] == []  # every public name, in the index
+
+
+def test_pdf_prints_no_controls(book_pdf: BookPdf, book_html: Path) -> None:
+    docnames = build_pdf.toc_docnames()
+    pages = [(book_html / f"{d}.html").read_text(encoding="utf-8") for d in docnames]
+    assert sum(page.count('class="pgt-controls"') for page in pages) >= 5  # not vacuous
+    assert check_controls(book_pdf.path, book_html, docnames) == []
+
+
+def test_pdf_has_no_mostly_blank_sheet(book_pdf: BookPdf, tmp_path: Path) -> None:
+    problems, blank = check_blank(book_pdf.path, tmp_path)
+    last = {s - 1 for _, s in outline_starts(book_pdf.path)[1:]} | {len(blank)}
+    worst = sorted(((b, k) for k, b in enumerate(blank, 1) if k not in last), reverse=True)[:3]
+    report = "most blank sheets (not a page's last): " + ", ".join(
+        f"{k} ({b:.0%})" for b, k in worst
+    )
+    print(report)
+    (ROOT / "test-artifacts").mkdir(exist_ok=True)
+    with (ROOT / "test-artifacts" / "pdf-report.txt").open("a", encoding="utf-8") as fh:
+        fh.write(report + "\n")
+    assert problems == []
+
+
+def _sheets(book_pdf: BookPdf, order: list[int], out: Path, outline: list[tuple[str, int]]) -> Path:
+    """A PDF of the book's sheets ``order`` (counted from 0), with ``outline`` entries
+    ``(title, index in order)``."""
+    from pypdf import PdfReader, PdfWriter
+
+    reader = PdfReader(book_pdf.path)
+    writer = PdfWriter()
+    for i in order:
+        writer.add_page(reader.pages[i])
+    for title, k in outline:
+        writer.add_outline_item(title=title, page_number=k)
+    with out.open("wb") as fh:
+        writer.write(fh)
+    return out
+
+
+def test_numbering_check_fails_on_sheets_out_of_order(book_pdf: BookPdf, tmp_path: Path) -> None:
+    """Restarted or missing numbers are reported: sheets 1, 3, 2 of the book, then a
+    sheet without a footer."""
+    from pypdf import PdfReader, PdfWriter
+
+    pdf = _sheets(book_pdf, [0, 2, 1], tmp_path / "shuffled.pdf", [("x", 0)])
+    reader = PdfReader(pdf)
+    writer = PdfWriter()
+    for page in reader.pages:
+        writer.add_page(page)
+    box = reader.pages[0].mediabox
+    writer.add_blank_page(width=box.width, height=box.height)
+    with pdf.open("wb") as fh:
+        writer.write(fh)
+    assert check_numbering(pdf) == [
+        "sheet 2: footer number '3'",
+        "sheet 3: footer number '2'",
+        "sheet 4: footer number ''",
+    ]
+
+
+def test_api_check_fails_on_a_long_api_entry(book_pdf: BookPdf, tmp_path: Path) -> None:
+    """An API outline entry longer than MAX_INDEX_PAGES sheets is reported."""
+    n = MAX_INDEX_PAGES + 1
+    pdf = _sheets(book_pdf, list(range(n)), tmp_path / "api.pdf", [("API reference: x", 0)])
+    assert check_api(pdf) == [f"'API reference: x': {n} sheets"]
+
+
+def _api_entries(api: str) -> Iterator[str]:
+    """The HTML of each function's entry (``<dl class="py function">``) on the API page."""
+    for start in (m.start() for m in re.finditer('<dl class="py function', api)):
+        depth = 0
+        for match in re.finditer(r"<(/?)dl\b[^>]*>", api[start:]):
+            depth += -1 if match.group(1) else 1
+            if depth == 0:
+                yield api[start : start + match.end()]
+                break
+
+
+@pytest.fixture(scope="module")
+def defects(book_html: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Small pages printed as the book's are, each with one defect (or its fix), each its
+    own PDF: an API entry of the built reference, an interactive figure with and without
+    the site's ``@media print`` rules, and a forced page break after a short paragraph."""
+    from matplotlib.figure import Figure  # not pyplot: no backend needed
+
+    from pgtheory.viz import dropdown, interactive_figure, slider
+
+    site = tmp_path_factory.mktemp("defects")
+    (site / "book").mkdir()
+    (site / "_static").mkdir()
+    css = (ROOT / "_static" / "pgtheory.css").read_text(encoding="utf-8")
+    cut = css.index("/* ==== @media print")
+    (site / "_static" / "with.css").write_text(css, encoding="utf-8")
+    (site / "_static" / "without.css").write_text(css[:cut], encoding="utf-8")
+
+    def draw(level: int, shape: str) -> Figure:
+        fig = Figure(figsize=(3, 2))
+        fig.add_subplot().plot([0, 1, 2], [0, level, level if shape == "flat" else 2 * level])
+        return fig
+
+    figure = interactive_figure(
+        draw,
+        [
+            slider("level", [1, 2, 3], default=2, label="unmistakable level"),
+            dropdown("shape", ["flat", "steep"], default="flat", label="curve shape"),
+        ],
+        alt="A test figure",
+    ).to_html()
+    api = (book_html / f"{api_index.API_DOCNAME}.html").read_text(encoding="utf-8")
+    entry = next(e for e in _api_entries(api) if "field-list" in e)  # with "Parameters"
+    words = "<p>" + "Some words of text to fill the sheet. " * 40 + "</p>"
+    pages = {
+        "book/api_entry": f'<link rel="stylesheet" href="../_static/with.css">{entry}',
+        "book/with": f'<link rel="stylesheet" href="../_static/with.css">{figure}',
+        "book/without": f'<link rel="stylesheet" href="../_static/without.css">{figure}',
+        "book/break": '<p>A short paragraph.</p><div style="break-after: page"></div>' + words * 8,
+    }
+    for docname, body in pages.items():
+        (site / f"{docname}.html").write_text(
+            f'<html><head><meta charset="utf-8"></head><body><article><h1>{docname}</h1>'
+            f"{body}</article></body></html>",
+            encoding="utf-8",
+        )
+    printed = build_pdf.print_pages(site, list(pages))
+    out = {"site": site}
+    for item in printed:
+        out[item[0]] = site / f"{item[0]}.pdf"
+        build_pdf.merge([item], out[item[0]], "test")
+    return out
+
+
+def test_api_check_fails_on_a_printed_entry(defects: dict[str, Path]) -> None:
+    problems = check_api(defects["book/api_entry"])
+    assert len(problems) == 1 and "docstring field labels printed" in problems[0], problems
+
+
+def test_controls_check_fails_without_the_print_stylesheet(defects: dict[str, Path]) -> None:
+    """The same figure prints its controls without the site's print rules, not with them."""
+    site = defects["site"]
+    without = check_controls(defects["book/without"], site, ["book/without"])
+    assert any("unmistakable level" in s for s in without), without
+    assert any("Precomputed figures" in s for s in without), without
+    assert check_controls(defects["book/with"], site, ["book/with"]) == []
+
+
+def test_blank_check_fails_on_a_forced_break(defects: dict[str, Path], tmp_path: Path) -> None:
+    problems, blank = check_blank(defects["book/break"], tmp_path)
+    assert len(blank) >= 2 and problems == [f"sheet 1: {blank[0]:.0%} blank"], (problems, blank)
