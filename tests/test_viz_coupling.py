@@ -162,7 +162,9 @@ def test_widget_grid_and_controls(widget):
 )
 def test_widget_frames_are_the_figure_rendered(widget, params):
     frame = widget.frame(**params)
-    assert frame == viz.render_png(viz.coupling_figure(**params), colors=32)
+    assert frame == viz.render_png(
+        viz.coupling_figure(**params), dpi=widget.dpi, colors=widget.colors
+    )
     with Image.open(io.BytesIO(frame)) as im:
         assert im.size == (1080, 960)  # 7.2 x 6.4 inches at 150 dpi
 
