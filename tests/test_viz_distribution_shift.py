@@ -210,7 +210,9 @@ def test_the_frame_comparison_tells_every_pair_of_grid_neighbours_apart(widget):
     labels = {"eps": 0.0, "horizon": 10, "mdp": "random"}
     seed0, seed1 = widget.frame(**labels, seed=0), widget.frame(**labels, seed=1)
     d = image_difference(seed1, seed0)
-    assert not d.same and d.n_large > 3 * MAX_PIXELS, d
+    # The one-digit label is 84 pixels at the frames' 120 dpi and 4.8 inch width (154 at
+    # the former 150 dpi and 7.2 inches): still 2.8 times MAX_PIXELS, 14 times the noise.
+    assert not d.same and d.n_large > 2.5 * MAX_PIXELS, d
 
 
 def test_readme_lists_the_s7_figure_with_its_numbers(widget):
