@@ -160,7 +160,7 @@ def distribution_shift_figure(
     """
     nums = distribution_shift_numbers(eps, horizon, mdp, seed, n_states, n_actions)
     with figure_style():
-        fig = Figure(figsize=(FIGURE_WIDTH, 3.9))
+        fig = Figure(figsize=(FIGURE_WIDTH, 3.5))
         # Fixed margins instead of a layout engine: the same layout for every frame.
         fig.subplots_adjust(left=0.15, right=0.97, bottom=0.13, top=0.8)
         ax = fig.add_subplot()

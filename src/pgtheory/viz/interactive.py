@@ -79,10 +79,10 @@ DEFAULT_MAX_BYTES = 2_000_000
 DEFAULT_MAX_FRAMES = 400
 #: Resolution of the static figures (and of the live widget's images).
 DEFAULT_DPI = 150
-#: The frames of an interactive figure are drawn at this resolution, about 1.1 image
-#: pixels per CSS pixel where the figure is shown (``DISPLAY_PX_PER_INCH`` of
-#: :mod:`pgtheory.viz.style`), to keep the page light (every frame is in it).
-FRAME_DPI = 120
+#: The resolution of an interactive figure's frames, one image pixel per CSS pixel where
+#: the figure is shown on a desktop (``DISPLAY_PX_PER_INCH`` of :mod:`pgtheory.viz.style`),
+#: to keep the page light (every frame is in it).
+FRAME_DPI = 110
 #: Key of the PNG ``tEXt`` chunk in which :func:`render_png` records the smallest text.
 SMALLEST_TEXT_KEY = "pgtheory:smallest-text-px"
 

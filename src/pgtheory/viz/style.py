@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any, ParamSpec, TypeVar
+from typing import Any
 
 from matplotlib.figure import Figure
 
@@ -37,9 +37,10 @@ __all__ = [
 FIGURE_WIDTH = 4.8
 #: CSS pixels per inch of figure width at which figures are shown (at most the column).
 DISPLAY_PX_PER_INCH = 110
-#: The smallest font size (points) of any text in a figure: tick labels and legends.
+#: The smallest font size, in points, of any text in a figure (tick labels and legends).
 MIN_FONT_PT = 9.5
-#: rcParams of every figure: tick labels and legends at ``MIN_FONT_PT``, the rest larger.
+#: The ``rcParams`` of every figure, with tick labels and legends at ``MIN_FONT_PT`` and
+#: the rest larger.
 STYLE: dict[str, Any] = {
     "font.size": 10.5,
     "axes.titlesize": 10.5,
@@ -52,22 +53,19 @@ STYLE: dict[str, Any] = {
     "figure.figsize": (FIGURE_WIDTH, 3.2),
 }
 
-P = ParamSpec("P")
-R = TypeVar("R")
-
 
 def figure_style() -> Any:
     """A ``matplotlib.rc_context`` with ``STYLE``: make figures inside it."""
     import matplotlib as mpl
 
-    return mpl.rc_context(STYLE)
+    return mpl.rc_context(STYLE)  # type: ignore[arg-type]
 
 
-def styled(func: Callable[P, R]) -> Callable[P, R]:
+def styled(func: Callable[..., Figure]) -> Callable[..., Figure]:
     """Decorate a figure function so that its figure is made in :func:`figure_style`."""
 
     @functools.wraps(func)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+    def wrapper(*args: Any, **kwargs: Any) -> Figure:
         with figure_style():
             return func(*args, **kwargs)
 
@@ -82,8 +80,9 @@ def display_width(fig_width_inches: float) -> int:
 
 
 def figure_image(fig: Figure, *, dpi: int | None = None) -> Any:
-    """A static figure for a chapter: ``IPython.display.Image`` of :func:`render_png`'s
-    bytes, shown :func:`display_width` CSS px wide (at most the column's width).
+    """A static figure for a chapter, ``IPython.display.Image`` of the bytes of
+    :func:`pgtheory.viz.render_png`, shown :func:`display_width` CSS px wide (at most the
+    column's width).
 
     Raises
     ------
