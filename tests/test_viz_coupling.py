@@ -162,9 +162,12 @@ def test_widget_grid_and_controls(widget):
 )
 def test_widget_frames_are_the_figure_rendered(widget, params):
     frame = widget.frame(**params)
-    assert frame == viz.render_png(viz.coupling_figure(**params), colors=32)
+    assert frame == viz.render_png(
+        viz.coupling_figure(**params), dpi=widget.dpi, colors=widget.colors
+    )
     with Image.open(io.BytesIO(frame)) as im:
-        assert im.size == (1080, 960)  # 7.2 x 6.4 inches at 150 dpi
+        # FIGURE_WIDTH x 6.4 inches (panels stacked, pgtheory.viz.style) at the frames' dpi.
+        assert im.size == (round(viz.FIGURE_WIDTH * widget.dpi), round(6.4 * widget.dpi))
 
 
 def test_readme_lists_the_s8_figure_with_its_numbers(widget):

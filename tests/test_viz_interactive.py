@@ -24,11 +24,14 @@ from PIL import Image
 
 from pgtheory.viz import interactive as it
 from pgtheory.viz.interactive import (
+    SMALLEST_TEXT_KEY,
     Control,
     dropdown,
     interactive_figure,
     render_png,
     slider,
+    smallest_text_pt,
+    smallest_text_px,
     toggle,
 )
 
@@ -326,13 +329,62 @@ def test_live_widget_disables_what_ignores_names():
         w.close()
 
 
-def test_frames_are_deterministic_and_free_of_metadata():
+def test_frames_are_deterministic_and_carry_only_the_smallest_text():
     first = interactive_figure(swatch, CONTROLS[:2], dpi=20).frames
     second = interactive_figure(swatch, CONTROLS[:2], dpi=20).frames
     assert first == second
     for png in first:
         assert png.startswith(b"\x89PNG\r\n\x1a\n")
-        assert b"tEXt" not in png and b"iTXt" not in png and b"tIME" not in png
+        assert png.count(b"tEXt") == 1 and SMALLEST_TEXT_KEY.encode() in png
+        assert b"iTXt" not in png and b"tIME" not in png and b"zTXt" not in png
+
+
+def _ticks_figure(tick_pt: float, other_pt: float = 12.0) -> Figure:
+    fig = Figure(figsize=(3, 2))
+    ax = fig.add_subplot()
+    ax.plot([0, 1], [0, 1], label="line")
+    ax.set_title("title", fontsize=other_pt)
+    ax.set_xlabel("x", fontsize=other_pt)
+    ax.set_ylabel("y", fontsize=other_pt)
+    ax.legend(fontsize=other_pt)
+    ax.tick_params(labelsize=tick_pt)
+    return fig
+
+
+@pytest.mark.parametrize("dpi", [72, 100, 150])
+def test_smallest_text_is_recorded_in_pixels_of_the_png(dpi):
+    """6 pt tick labels at ``dpi`` are 6 * dpi / 72 pixels of the image."""
+    png = render_png(_ticks_figure(6.0), dpi=dpi)
+    assert smallest_text_px(png) == pytest.approx(6.0 * dpi / 72, abs=0.005)
+    assert render_png(_ticks_figure(6.0), dpi=dpi) == png  # still deterministic
+
+
+def test_smallest_text_finds_a_small_legend_annotation_or_hidden_text():
+    fig = _ticks_figure(10.0)
+    fig.axes[0].legend(fontsize=7.0)
+    assert smallest_text_px(render_png(fig, dpi=72)) == pytest.approx(7.0)
+    fig.axes[0].annotate("note", (0.5, 0.5), fontsize=5.5)
+    assert smallest_text_px(render_png(fig, dpi=72)) == pytest.approx(5.5)
+    # Text that is not drawn does not count: invisible, blank, or outside the figure.
+    fig = _ticks_figure(10.0)
+    fig.axes[0].text(0.5, 0.5, "hidden", fontsize=3.0, visible=False)
+    fig.axes[0].text(0.5, 0.5, "   ", fontsize=3.0)
+    fig.text(5.0, 5.0, "off the figure", fontsize=3.0)
+    assert smallest_text_px(render_png(fig, dpi=72)) == pytest.approx(10.0)
+    assert smallest_text_pt(fig) == pytest.approx(10.0)
+
+
+def test_smallest_text_of_a_figure_without_text_and_of_foreign_pngs():
+    fig = Figure(figsize=(1, 1))
+    assert smallest_text_px(render_png(fig, dpi=10)) is None
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4)).save(buffer, format="png")
+    with pytest.raises(ValueError, match="not made by render_png"):
+        smallest_text_px(buffer.getvalue())
+    with pytest.raises(ValueError, match="not a PNG"):
+        smallest_text_px(b"GIF89a")
+    with pytest.raises(ValueError, match="must be a matplotlib Figure"):
+        smallest_text_pt("figure")
 
 
 def test_render_png_palette_and_full_colour():

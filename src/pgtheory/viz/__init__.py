@@ -10,6 +10,7 @@ a live widget is shown, ipywidgets). One module per topic:
 - :mod:`pgtheory.viz.improvement`: slides S1-S2's learning curves and interactive figures;
 - :mod:`pgtheory.viz.objective_bound`: slide S9's pictures and interactive figure;
 - :mod:`pgtheory.viz.performance_difference`: slides S3-S6's pictures and interactive figures;
+- :mod:`pgtheory.viz.style`: one figure layout for every screen (width, fonts, display);
 - :mod:`pgtheory.viz.tables`: numbers as HTML tables with math headers.
 """
 
@@ -91,6 +92,7 @@ from pgtheory.viz.performance_difference import (
     plot_pdl_scatter,
     plot_state_terms,
 )
+from pgtheory.viz.style import FIGURE_WIDTH, figure_image, figure_style
 from pgtheory.viz.tables import Table, table
 
 __all__ = [
@@ -101,6 +103,7 @@ __all__ = [
     "DISTRIBUTION_SHIFT_GRID",
     "DISTRIBUTION_SHIFT_LABELS",
     "ESS_GRID",
+    "FIGURE_WIDTH",
     "GUARANTEE_FAMILIES",
     "GUARANTEE_GRID",
     "GUARANTEE_LABELS",
@@ -126,6 +129,8 @@ __all__ = [
     "dropdown",
     "ess_figure",
     "ess_widget",
+    "figure_image",
+    "figure_style",
     "guarantee_figure",
     "guarantee_widget",
     "horizon_figure",

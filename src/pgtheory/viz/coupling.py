@@ -22,6 +22,7 @@ import pgtheory as pg
 from pgtheory.core.validation import as_float_array
 from pgtheory.examples import coupling_example
 from pgtheory.viz.interactive import InteractiveFigure, dropdown, interactive_figure, slider
+from pgtheory.viz.style import FIGURE_WIDTH, figure_style
 
 __all__ = [
     "COUPLING_BOUND_LABELS",
@@ -185,21 +186,6 @@ def plot_no_disagreement(
     return ax
 
 
-def _style() -> Any:
-    import matplotlib as mpl
-
-    return mpl.rc_context(
-        {
-            "font.size": 11,
-            "axes.titlesize": 11,
-            "legend.fontsize": 10,
-            "axes.labelsize": 11,
-            "xtick.labelsize": 10.5,
-            "ytick.labelsize": 10.5,
-        }
-    )
-
-
 def coupling_figure(
     eps: float = 0.1,
     mdp: str = "random",
@@ -219,7 +205,7 @@ def coupling_figure(
     Returns
     -------
     matplotlib.figure.Figure
-        A bare figure (not registered with ``pyplot``), 7.2 x 6.4 inches.
+        A bare figure (not registered with ``pyplot``), ``FIGURE_WIDTH`` x 6.4 inches.
     """
     model, pi, pi_new = coupling_example(eps, mdp, seed)
     eps_true = pg.max_tv_distance(pi, pi_new)
@@ -233,10 +219,10 @@ def coupling_figure(
         tr = pg.coupled_trajectories(model, pi, pi_new, n_samples, rng=rng, horizon=horizon)
         sampled = (tr.split[:, None] >= t[None, :]).mean(axis=0)
     where = "tightrope MDP" if mdp == "tightrope" else f"random MDP, seed {seed}"
-    with _style():
-        fig = Figure(figsize=(7.2, 6.4))
+    with figure_style():
+        fig = Figure(figsize=(FIGURE_WIDTH, 6.4))
         # Fixed margins instead of a layout engine: faster, and the same for every frame.
-        fig.subplots_adjust(left=0.1, right=0.97, bottom=0.08, top=0.94, hspace=0.3)
+        fig.subplots_adjust(left=0.15, right=0.97, bottom=0.075, top=0.95, hspace=0.32)
         ax1, ax2 = fig.subplots(2, 1)
         plot_coupling_bounds(
             ax1, t, exact, 2.0 * (1.0 - mass), bound, title=f"{where}, ε = {eps_true:.2f}"

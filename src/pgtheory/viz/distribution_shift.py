@@ -25,6 +25,7 @@ from pgtheory.bounding.distribution_shift import (
 )
 from pgtheory.core.validation import as_float_array, check_positive_int
 from pgtheory.viz.interactive import InteractiveFigure, dropdown, interactive_figure, slider
+from pgtheory.viz.style import FIGURE_WIDTH, figure_style
 
 __all__ = [
     "DISTRIBUTION_SHIFT_GRID",
@@ -152,8 +153,8 @@ def distribution_shift_figure(
 
     Parameters are those of :func:`pgtheory.distribution_shift_numbers`. The figure is a
     bare :class:`matplotlib.figure.Figure` (not registered with ``pyplot``), so creating
-    many of them leaks nothing. Its size (7.2 x 3.9 inches, 11 pt text) makes text 11 pt
-    or larger when the figure is shown at the book's column width.
+    many of them leaks nothing. It is ``FIGURE_WIDTH`` inches wide, in the book's figure
+    style (:mod:`pgtheory.viz.style`).
 
     Returns
     -------
@@ -162,11 +163,11 @@ def distribution_shift_figure(
         it and the MDP and ``eps`` in the text at the top left.
     """
     nums = distribution_shift_numbers(eps, horizon, mdp, seed, n_states, n_actions)
-    fig = Figure(figsize=(7.2, 3.9))
-    # Fixed margins instead of a layout engine: the same layout for every frame.
-    fig.subplots_adjust(left=0.1, right=0.97, bottom=0.14, top=0.8)
-    ax = fig.add_subplot()
-    with _style():
+    with figure_style():
+        fig = Figure(figsize=(FIGURE_WIDTH, 3.5))
+        # Fixed margins instead of a layout engine: the same layout for every frame.
+        fig.subplots_adjust(left=0.15, right=0.97, bottom=0.13, top=0.8)
+        ax = fig.add_subplot()
         plot_distribution_shift(ax, nums.t, nums.exact, nums.bound, nums.linear_bound)
         where = "tightrope MDP" if mdp == "tightrope" else f"random MDP, seed {seed}"
         ax.text(
@@ -195,7 +196,7 @@ def distribution_shift_panels(
     Returns
     -------
     matplotlib.figure.Figure
-        A bare figure, 7.2 inches wide (11 pt text at the book's column width), the legend
+        A bare figure, ``FIGURE_WIDTH`` inches wide (the book's figure style), the legend
         above the first panel.
 
     Raises
@@ -216,8 +217,8 @@ def distribution_shift_panels(
             raise ValueError(
                 f"panels[{k}] must be a (DistributionShiftNumbers, str) pair, got {panel!r}"
             )
-    with _style():
-        fig = Figure(figsize=(7.2, 0.9 + 2.9 * len(panels)), layout="constrained")
+    with figure_style():
+        fig = Figure(figsize=(FIGURE_WIDTH, 0.9 + 2.9 * len(panels)), layout="constrained")
         axes = fig.subplots(len(panels), 1, squeeze=False)[:, 0]
         for ax, (nums, title) in zip(axes, panels, strict=True):
             plot_distribution_shift(
@@ -233,21 +234,6 @@ def distribution_shift_panels(
 def _ignored_controls(params: dict[str, Any]) -> tuple[str, ...]:
     """The tightrope has no random draws: its figure does not depend on the seed."""
     return ("seed",) if params["mdp"] == "tightrope" else ()
-
-
-def _style() -> Any:
-    import matplotlib as mpl
-
-    return mpl.rc_context(
-        {
-            "font.size": 11,
-            "axes.titlesize": 11,
-            "legend.fontsize": 11,
-            "axes.labelsize": 11,
-            "xtick.labelsize": 10.5,
-            "ytick.labelsize": 10.5,
-        }
-    )
 
 
 def distribution_shift_widget(

@@ -18,6 +18,7 @@ from matplotlib.figure import Figure
 import pgtheory as pg
 from pgtheory.examples import guarantee_example
 from pgtheory.viz.interactive import InteractiveFigure, dropdown, interactive_figure, slider
+from pgtheory.viz.style import FIGURE_WIDTH, styled
 
 __all__ = [
     "ALGORITHM_STYLES",
@@ -72,7 +73,10 @@ def plot_guarantees(
     """The true improvement (black) and the given bounds along ``path.alphas``.
 
     The y axis is symmetric-logarithmic (linear within the smallest improvement shown), so
-    that the small positive values near ``alpha = 0`` and the large negative bounds fit.
+    that the small positive values near ``alpha = 0`` and the large negative bounds fit; its
+    ticks are ``0`` and powers of ten at least three times the linear range, at most
+    four a side, so that no two labels overlap. The legend goes at the bottom of the
+    figure, below the axes (the figure leaves room for it).
     """
     a = path.alphas
     ax.plot(a, path.improvement, "k-", lw=2.5, label=r"true $J(\pi_\alpha) - J(\pi)$")
@@ -85,24 +89,51 @@ def plot_guarantees(
     ax.axhline(0.0, color="0.3", lw=0.8)
     positive = path.improvement[path.improvement > 0]
     linthresh = float(positive.min()) if positive.size else 1e-3
-    ax.set_yscale("symlog", linthresh=max(linthresh, 1e-6))
+    linthresh = max(linthresh, 1e-6)
+    ax.set_yscale("symlog", linthresh=linthresh)
     top = float(np.max(path.improvement))
-    ax.set_ylim(-100 * max(top, 1e-3), 3 * max(top, 1e-3))
+    low, high = -100 * max(top, 1e-3), 3 * max(top, 1e-3)
+    ax.set_ylim(low, high)
+    ax.set_yticks(_symlog_ticks(linthresh, low, high))
     ax.set_xlim(a.min(), a.max())
     ax.set_xlabel(r"step $\alpha$ ($\pi_\alpha = (1-\alpha)\pi + \alpha\pi''$)")
     ax.set_ylabel("improvement and its lower bounds")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
+    ax.legend(
+        loc="lower center",
+        bbox_to_anchor=(0.5, 0.01),
+        bbox_transform=ax.figure.transFigure,
+        ncols=2,
+        handlelength=1.5,
+        columnspacing=0.8,
+        borderaxespad=0.0,
+    )
 
 
+def _symlog_ticks(linthresh: float, low: float, high: float, per_side: int = 4) -> list[float]:
+    """0 and the powers of ten in ``[low, high]`` at least ``3 * linthresh`` from 0, every
+    other decade (or sparser) when more than ``per_side`` fit on a side."""
+    ticks = [0.0]
+    for sign, limit in ((1.0, high), (-1.0, -low)):
+        if limit < 3 * linthresh:
+            continue
+        first = int(np.ceil(np.log10(3 * linthresh) - 1e-9))
+        last = int(np.floor(np.log10(limit) + 1e-9))
+        powers = list(range(last, first - 1, -1))
+        stride = -(-len(powers) // per_side)
+        ticks += [sign * 10.0**k for k in powers[::stride]]
+    return sorted(ticks)
+
+
+@styled
 def guarantee_figure(family: str = "all", eps: float = 0.1, gamma: float = 0.9) -> Figure:
     """Every bound of ``family`` against the true improvement for steps ``0 <= alpha <= eps``
     on :func:`pgtheory.examples.guarantee_example` with discount ``gamma``."""
     mdp, pi, pi_prime = guarantee_example(gamma)
     alphas = np.linspace(0.0, eps, 81)
     path = pg.guarantee_path(mdp, pi, pi_prime, alphas)
-    fig = Figure(figsize=(8, 3.6))  # fixed margins: constrained layout costs a frame 40%
-    fig.subplots_adjust(left=0.1, right=0.64, bottom=0.14, top=0.91)
+    fig = Figure(figsize=(FIGURE_WIDTH, 5.0))  # fixed margins: constrained layout is slower
+    fig.subplots_adjust(left=0.17, right=0.97, bottom=0.31, top=0.94)
     ax = fig.subplots()
     plot_guarantees(ax, path, GUARANTEE_FAMILIES[family])
     ax.set_title(rf"$\gamma = {gamma:g}$, steps up to $\alpha = {eps:g}$")
@@ -143,7 +174,7 @@ def guarantee_widget() -> InteractiveFigure:
 def plot_algorithms(
     ax_J: Axes, ax_tv: Axes, runs: dict[str, pg.AlgorithmRun], J_opt: float | None = None
 ) -> None:
-    """``J`` per iteration (left) and the largest TV of each step (right), one line per run."""
+    """``J`` per iteration (top) and the largest TV of each step (bottom), one line per run."""
     for name, run in runs.items():
         color, style = ALGORITHM_STYLES.get(name, ("C7", "-"))
         ax_J.plot(np.arange(run.J.size), run.J, color=color, ls=style, lw=1.8, label=name)
@@ -154,7 +185,7 @@ def plot_algorithms(
     ax_J.set_xlabel("iteration")
     ax_J.set_ylabel(r"$J(\pi_k)$")
     ax_J.grid(alpha=0.3)
-    ax_J.legend(fontsize=8, loc="lower right")
+    ax_J.legend(loc="lower right")
     ax_tv.set_yscale("log")
     ax_tv.set_ylim(bottom=TV_FLOOR / 2)
     ax_tv.set_xlabel("step")
@@ -162,9 +193,10 @@ def plot_algorithms(
     ax_tv.grid(alpha=0.3, which="both")
 
 
+@styled
 def algorithms_figure(runs: dict[str, pg.AlgorithmRun], J_opt: float | None = None) -> Figure:
-    """:func:`plot_algorithms` on a new two-panel figure."""
-    fig = Figure(figsize=(9, 3.6), layout="constrained")
-    ax_J, ax_tv = fig.subplots(1, 2)
+    """:func:`plot_algorithms` on a new two-panel figure (stacked)."""
+    fig = Figure(figsize=(FIGURE_WIDTH, 6.4), layout="constrained")
+    ax_J, ax_tv = fig.subplots(2, 1)
     plot_algorithms(ax_J, ax_tv, runs, J_opt)
     return fig

@@ -18,6 +18,7 @@ from numpy.typing import ArrayLike
 
 import pgtheory as pg
 from pgtheory.viz.interactive import InteractiveFigure, interactive_figure, slider
+from pgtheory.viz.style import FIGURE_WIDTH, styled
 
 __all__ = [
     "REINFORCE_GRID",
@@ -68,10 +69,15 @@ def plot_learning_curves(
     return ax
 
 
+@styled
 def learning_curves_figure(
-    curves: Mapping[str, ArrayLike], *, size: tuple[float, float] = (7.2, 4.0), **kwargs: Any
+    curves: Mapping[str, ArrayLike],
+    *,
+    size: tuple[float, float] = (FIGURE_WIDTH, 3.4),
+    **kwargs: Any,
 ) -> Figure:
-    """A bare Figure with :func:`plot_learning_curves` (keyword arguments passed on)."""
+    """A bare Figure with :func:`plot_learning_curves` (keyword arguments passed on), in
+    the book's figure style (:mod:`pgtheory.viz.style`)."""
     fig = Figure(figsize=size, layout="constrained")
     plot_learning_curves(fig.subplots(), curves, **kwargs)
     return fig

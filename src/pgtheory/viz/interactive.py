@@ -50,17 +50,23 @@ from typing import Any, TypeGuard
 
 from matplotlib.figure import Figure
 
+from pgtheory.viz.style import display_width
+
 __all__ = [
     "DEFAULT_DPI",
     "DEFAULT_MAX_BYTES",
     "DEFAULT_MAX_FRAMES",
+    "FRAME_DPI",
     "KINDS",
+    "SMALLEST_TEXT_KEY",
     "Control",
     "InteractiveFigure",
     "dropdown",
     "interactive_figure",
     "render_png",
     "slider",
+    "smallest_text_pt",
+    "smallest_text_px",
     "toggle",
 ]
 
@@ -71,8 +77,14 @@ KINDS = ("slider", "dropdown", "toggle")
 DEFAULT_MAX_BYTES = 2_000_000
 #: At most this many grid points (combinations of control values) per figure.
 DEFAULT_MAX_FRAMES = 400
-#: Resolution of the frames (and of the live widget's images).
+#: Resolution of the static figures (and of the live widget's images).
 DEFAULT_DPI = 150
+#: The resolution of an interactive figure's frames, one image pixel per CSS pixel where
+#: the figure is shown on a desktop (``DISPLAY_PX_PER_INCH`` of :mod:`pgtheory.viz.style`),
+#: to keep the page light (every frame is in it).
+FRAME_DPI = 110
+#: Key of the PNG ``tEXt`` chunk in which :func:`render_png` records the smallest text.
+SMALLEST_TEXT_KEY = "pgtheory:smallest-text-px"
 
 _HINT = (
     "Precomputed figures: {grid}. For any other value, run this chapter live: launch it "
@@ -325,9 +337,14 @@ def render_png(
     """The figure as PNG bytes that depend on nothing but its content.
 
     The figure is drawn by Agg at ``dpi`` (onto white where it is transparent) and
-    encoded by Pillow with no metadata; with ``colors`` the image first gets an adaptive
+    encoded by Pillow; with ``colors`` the image first gets an adaptive
     palette of that many colours (Pillow's fast octree, no dithering), a third of the size
     for line plots.
+    The only metadata is one ``tEXt`` chunk, ``SMALLEST_TEXT_KEY``: the size in pixels of
+    the PNG of the smallest text drawn (:func:`smallest_text_pt` times ``dpi / 72``, two
+    decimals; ``none`` without text), which :func:`smallest_text_px` reads back. A page
+    shows the image ``w`` CSS px wide: its smallest text is then
+    ``smallest_text_px * w / (PNG width)`` CSS px.
     The same figure always gives the same bytes (with the same matplotlib and Pillow).
 
     Parameters
@@ -347,6 +364,7 @@ def render_png(
     import numpy as np
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from PIL import Image  # matplotlib depends on Pillow
+    from PIL.PngImagePlugin import PngInfo
 
     if not isinstance(fig, Figure):
         raise ValueError(f"fig must be a matplotlib Figure, got {type(fig).__name__}")
@@ -371,6 +389,7 @@ def render_png(
     fig.dpi = dpi
     try:
         canvas.draw()
+        smallest = smallest_text_pt(fig, renderer=canvas.get_renderer())
         buffer = canvas.buffer_rgba()
         rgba = Image.frombuffer(
             "RGBA", (buffer.shape[1], buffer.shape[0]), buffer, "raw", "RGBA", 0, 1
@@ -390,10 +409,81 @@ def render_png(
         image = image.quantize(
             colors=int(colors), method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE
         )
+    info = PngInfo()
+    info.add_text(SMALLEST_TEXT_KEY, "none" if smallest is None else f"{smallest * dpi / 72:.2f}")
     out = io.BytesIO()
     # zlib level 8: within 5% of the smallest file (level 9) at half the time.
-    image.save(out, format="png", compress_level=1 if fast else 8)
+    image.save(out, format="png", compress_level=1 if fast else 8, pnginfo=info)
     return out.getvalue()
+
+
+def smallest_text_pt(fig: Figure, *, renderer: Any = None) -> float | None:
+    """Font size (points) of the smallest text that ``fig`` draws, or None if it has none.
+
+    Every visible :class:`matplotlib.text.Text` of the figure with non-blank text whose
+    drawn box overlaps the figure counts: tick labels, legend entries and titles, axis
+    labels, titles, annotations. The size is matplotlib's own (``Text.get_fontsize``);
+    sub- and superscripts of mathtext are drawn smaller than that.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        A figure that has been drawn (its tick labels are those of the last draw).
+    renderer : optional
+        The renderer of the last draw (``canvas.get_renderer()``); by default an Agg
+        renderer at the figure's size and dpi.
+
+    Raises
+    ------
+    ValueError
+        On a non-Figure.
+    """
+    from matplotlib.text import Text
+
+    if not isinstance(fig, Figure):
+        raise ValueError(f"fig must be a matplotlib Figure, got {type(fig).__name__}")
+    if renderer is None:
+        from matplotlib.backends.backend_agg import RendererAgg
+
+        renderer = RendererAgg(int(fig.bbox.width), int(fig.bbox.height), fig.dpi)
+    width, height = fig.bbox.width, fig.bbox.height
+    sizes = []
+    for text in fig.findobj(Text):
+        if not text.get_visible() or not text.get_text().strip():
+            continue
+        box = text.get_window_extent(renderer)
+        if box.x1 < 0 or box.y1 < 0 or box.x0 > width or box.y0 > height:
+            continue
+        sizes.append(float(text.get_fontsize()))
+    return min(sizes) if sizes else None
+
+
+def smallest_text_px(png: bytes) -> float | None:
+    """The smallest text of a :func:`render_png` image, in pixels of the image.
+
+    Returns None for an image whose figure has no text.
+
+    Raises
+    ------
+    ValueError
+        If ``png`` is not a PNG or has no ``SMALLEST_TEXT_KEY`` chunk (not made by
+        :func:`render_png`).
+    """
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(png)) as image:
+            image.load()
+            text = dict(getattr(image, "text", {}))
+    except (UnidentifiedImageError, OSError) as exc:
+        raise ValueError(f"png is not a PNG image: {exc}") from exc
+    if SMALLEST_TEXT_KEY not in text:
+        raise ValueError(
+            f"the PNG has no {SMALLEST_TEXT_KEY!r} text chunk (not made by render_png); "
+            f"its text chunks are {sorted(text)}"
+        )
+    value = text[SMALLEST_TEXT_KEY]
+    return None if value == "none" else float(value)
 
 
 @functools.cache
@@ -602,8 +692,8 @@ def interactive_figure(
     *,
     fixed: Mapping[str, Any] | None = None,
     alt: str = "Interactive figure",
-    dpi: int = DEFAULT_DPI,
-    colors: int | None = 32,
+    dpi: int = FRAME_DPI,
+    colors: int | None = 16,
     max_bytes: int = DEFAULT_MAX_BYTES,
     max_frames: int = DEFAULT_MAX_FRAMES,
     ignores: Callable[[dict[str, Any]], Iterable[str]] | None = None,
@@ -793,18 +883,26 @@ def _static_html(fig: InteractiveFigure) -> str:
     }
     payload = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
     default_png = fig.frame(**defaults)
+    width, height = _png_size(default_png)
+    shown = display_width(width / fig.dpi)
     return (
         '<div class="pgt-interactive">'
         f"<style>{_asset('interactive.css')}</style>"
         f'<div class="pgt-controls" role="group" aria-label="{e(fig.alt)}: controls">'
         f"{''.join(rows)}</div>"
         f'<img class="pgt-frame" alt="{e(fig.alt_text(**defaults))}" '
+        f'width="{shown}" height="{round(shown * height / width)}" '
         f'src="data:image/png;base64,{_b64(default_png)}">'
         f'<p class="pgt-note">{e(fig.grid_note)}</p>'
         f'<script type="application/json" class="pgt-data">{payload}</script>'
         f"<script>{_asset('interactive.js')}</script>"
         "</div>"
     )
+
+
+def _png_size(png: bytes) -> tuple[int, int]:
+    """(width, height) in pixels, from the PNG's IHDR chunk."""
+    return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
 
 
 def _live_widget(fig: InteractiveFigure) -> Any:
@@ -847,7 +945,9 @@ def _live_widget(fig: InteractiveFigure) -> Any:
             ignored = set(fig.ignores(params))
             for name, w in ctrls.items():
                 w.disabled = name in ignored
-        display(Image(data=fig.render(**params), format="png"))
+        png = fig.render(**params)
+        shown = display_width(_png_size(png)[0] / fig.dpi)
+        display(Image(data=png, format="png", width=shown))
 
     out = widgets.interactive_output(draw, ctrls)
     box = widgets.HBox(list(ctrls.values()), layout=widgets.Layout(flex_flow="row wrap"))

@@ -21,6 +21,7 @@ import pgtheory as pg
 from pgtheory.bounding.objective import BoundPath, UpdateRun
 from pgtheory.examples import bound_example, update_runs
 from pgtheory.viz.interactive import InteractiveFigure, interactive_figure, slider
+from pgtheory.viz.style import FIGURE_WIDTH, styled
 
 __all__ = [
     "BOUND_FORMS_SHOWN",
@@ -66,7 +67,6 @@ def plot_bounds(ax: Axes, path: BoundPath) -> Axes:
             transform=ax.transAxes,
             ha="right",
             va="bottom",
-            fontsize=8.5,
             color="C3",
         )
     ax.axhline(0.0, color="0.5", lw=0.8)
@@ -75,7 +75,7 @@ def plot_bounds(ax: Axes, path: BoundPath) -> Axes:
     ax.set_xlabel(r"$\epsilon = \max_s \mathrm{TV}(\pi'(\cdot|s), \pi(\cdot|s))$")
     ax.set_ylabel("improvement and lower bounds")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=9, loc="upper left")
+    ax.legend(loc="upper left")
     return ax
 
 
@@ -95,19 +95,20 @@ def plot_penalties(ax: Axes, path: BoundPath) -> Axes:
     ax.set_xlabel(r"$\epsilon$")
     ax.set_ylabel("gain and penalties")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=9, loc="upper left")
+    ax.legend(loc="upper left")
     return ax
 
 
+@styled
 def objective_bound_figure(largest_step: float = 0.03, gamma: float = 0.9) -> Figure:
-    """The chapter's main figure on :func:`pgtheory.examples.bound_example`: left, the
+    """The chapter's main figure on :func:`pgtheory.examples.bound_example`: top, the
     improvement, the surrogate and three lower bounds for steps ``a`` up to
-    ``largest_step``; right, gain and penalties on log-log axes for steps from ``1e-4`` to 1."""
+    ``largest_step``; bottom, gain and penalties on log-log axes for steps from ``1e-4`` to 1."""
     mdp, pi, target = bound_example(gamma)
     near = pg.bound_path(mdp, pi, target, np.linspace(0.0, largest_step, 41))
     wide = pg.bound_path(mdp, pi, target, np.geomspace(1e-4, 1.0, 41))
-    fig = Figure(figsize=(9, 3.8), layout="constrained")
-    ax1, ax2 = fig.subplots(1, 2)
+    fig = Figure(figsize=(FIGURE_WIDTH, 7.0), layout="constrained")
+    ax1, ax2 = fig.subplots(2, 1)
     plot_bounds(ax1, near)
     ax1.set_title(rf"steps up to $a = {largest_step:g}$, $\gamma = {gamma:g}$")
     plot_penalties(ax2, wide)
@@ -115,11 +116,12 @@ def objective_bound_figure(largest_step: float = 0.03, gamma: float = 0.9) -> Fi
     return fig
 
 
+@styled
 def bounds_figure(largest_step: float = 0.03, gamma: float = 0.9) -> Figure:
     """The left panel of :func:`objective_bound_figure` alone (the interactive figure)."""
     mdp, pi, target = bound_example(gamma)
     path = pg.bound_path(mdp, pi, target, np.linspace(0.0, largest_step, 41))
-    fig = Figure(figsize=(6, 3.8), layout="constrained")
+    fig = Figure(figsize=(FIGURE_WIDTH, 3.8), layout="constrained")
     ax = fig.subplots()
     plot_bounds(ax, path)
     ax.set_title(rf"steps up to $a = {largest_step:g}$, $\gamma = {gamma:g}$")
@@ -135,7 +137,7 @@ def plot_updates(ax: Axes, runs: Mapping[str, UpdateRun]) -> Axes:
     ax.set_ylabel(r"$J(\pi_k)$ (exact)")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=9, loc="lower right")
+    ax.legend(loc="lower right")
     return ax
 
 
@@ -147,17 +149,18 @@ UPDATE_LABELS = {
 }
 
 
+@styled
 def updates_figure(
     n_iterations: int = 20, *, runs: Mapping[str, UpdateRun] | None = None
 ) -> Figure:
     """Greedy steps against conservative ones on :func:`pgtheory.greedy_decrease_example`:
-    ``J`` per iteration (left) and the step sizes chosen (right). ``runs`` (the result of
+    ``J`` per iteration (top) and the step sizes chosen (bottom). ``runs`` (the result of
     :func:`pgtheory.examples.update_runs`) saves computing them again."""
     mdp, _ = pg.greedy_decrease_example()
     given = update_runs(n_iterations) if runs is None else runs
     runs = {UPDATE_LABELS[key]: run for key, run in given.items()}
-    fig = Figure(figsize=(9, 3.6), layout="constrained")
-    ax1, ax2 = fig.subplots(1, 2, width_ratios=(3, 2))
+    fig = Figure(figsize=(FIGURE_WIDTH, 6.4), layout="constrained")
+    ax1, ax2 = fig.subplots(2, 1, height_ratios=(3, 2))
     plot_updates(ax1, runs)
     ax1.set_title(f"{mdp.n_states} states, {mdp.n_actions} actions, horizon {mdp.horizon}")
     for (label, run), style in zip(runs.items(), ("C3o", "C2s", "C0^"), strict=False):

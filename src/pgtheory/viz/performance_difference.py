@@ -18,6 +18,7 @@ from numpy.typing import ArrayLike
 import pgtheory as pg
 from pgtheory.examples import ess_numbers, finite_horizon_numbers, mismatch_example, pdl_example
 from pgtheory.viz.interactive import InteractiveFigure, interactive_figure, slider
+from pgtheory.viz.style import FIGURE_WIDTH, styled
 
 __all__ = [
     "ESS_GRID",
@@ -76,10 +77,11 @@ def plot_mc_convergence(
     ax.set_xlabel("trajectories $n$")
     ax.set_ylabel(r"estimate of $J(\pi') - J(\pi)$")
     ax.grid(alpha=0.3)
-    ax.legend(loc="best", fontsize=9)
+    ax.legend(loc="best")
     return ax
 
 
+@styled
 def pdl_check_panels(
     sweep: dict[str, tuple[ArrayLike, ArrayLike]],
     n: ArrayLike,
@@ -88,24 +90,25 @@ def pdl_check_panels(
     exact: float,
 ) -> Figure:
     """Slide S3's main figure: the exact check (scatter, one marker per setting, ``sweep``
-    maps a setting to its ``(lhs, rhs)`` lists) beside the Monte Carlo convergence."""
-    fig = Figure(figsize=(9, 3.8), layout="constrained")
-    ax1, ax2 = fig.subplots(1, 2)
+    maps a setting to its ``(lhs, rhs)`` lists) above the Monte Carlo convergence."""
+    fig = Figure(figsize=(FIGURE_WIDTH, 6.8), layout="constrained")
+    ax1, ax2 = fig.subplots(2, 1)
     for (setting, (lhs, rhs)), marker in zip(sweep.items(), "os^v", strict=False):
         plot_pdl_scatter(ax1, lhs, rhs, label=setting, marker=marker)
-    ax1.legend(fontsize=9)
+    ax1.legend()
     ax1.set_title("Exact: both sides on random MDPs")
     plot_mc_convergence(ax2, n, estimate, stderr, exact)
     ax2.set_title("Sampled: trajectories of π'")
     return fig
 
 
+@styled
 def pdl_step_figure(distance: float, gamma: float) -> Figure:
     """Partial sums over ``t`` of the lemma's right side, against ``J(pi') - J(pi)``."""
     mdp, pi, pi_new = pdl_example(distance, gamma)
     lhs, _ = pg.performance_difference(mdp, pi, pi_new)
     terms = pg.per_step_terms(mdp, pi, pi_new, horizon=PDL_STEP_HORIZON)
-    fig = Figure(figsize=(7.2, 3.6), layout="constrained")
+    fig = Figure(figsize=(FIGURE_WIDTH, 3.4), layout="constrained")
     ax = fig.subplots()
     t = np.arange(PDL_STEP_HORIZON)
     ax.bar(t, terms.on_policy, color="C0", alpha=0.45, label=r"term $t$")
@@ -115,7 +118,7 @@ def pdl_step_figure(distance: float, gamma: float) -> Figure:
     ax.set_ylabel(r"$E_{s_t, a_t \sim \pi'}[\gamma^t A^{\pi}(s_t, a_t)]$")
     ax.set_title(f"distance {distance:g}, γ = {gamma:g}: J(π') − J(π) = {lhs:.3f}")
     ax.grid(alpha=0.3)
-    ax.legend(loc="lower right" if lhs < 0 else "upper right", fontsize=9)
+    ax.legend(loc="lower right" if lhs < 0 else "upper right")
     return fig
 
 
@@ -174,11 +177,12 @@ def plot_state_terms(
     return ax
 
 
+@styled
 def horizon_figure(gamma: float) -> Figure:
     """Slide S4 with a finite horizon: the time-indexed advantage telescopes, the stationary
     one leaves a boundary term."""
     T, lhs, time_indexed, stationary = finite_horizon_numbers(gamma)
-    fig = Figure(figsize=(7.2, 3.6), layout="constrained")
+    fig = Figure(figsize=(FIGURE_WIDTH, 3.4), layout="constrained")
     ax = fig.subplots()
     ax.plot(T, lhs, "k-", lw=3, alpha=0.35, label=r"$J(\pi') - J(\pi)$, horizon $T$")
     ax.plot(T, time_indexed, "C0o", ms=4, label=r"right side with $A^\pi_t$")
@@ -187,7 +191,7 @@ def horizon_figure(gamma: float) -> Figure:
     ax.set_ylabel("value")
     ax.set_title(f"γ = {gamma:g}")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=9, loc="best")
+    ax.legend(loc="best")
     return fig
 
 
@@ -212,12 +216,13 @@ def horizon_widget() -> InteractiveFigure:
     )
 
 
+@styled
 def ess_figure(distance: float) -> Figure:
     """Slide S5's interactive figure: effective sample size per time step, per-step
     ratios against whole-trajectory (prefix) products."""
     per_step, prefix = ess_numbers(distance)
     t = np.arange(per_step.size)
-    fig = Figure(figsize=(7.2, 3.6), layout="constrained")
+    fig = Figure(figsize=(FIGURE_WIDTH, 3.4), layout="constrained")
     ax = fig.subplots()
     ax.plot(t, per_step, "C0o-", ms=4, label=r"per-step ratio $\pi'/\pi$ at $t$")
     ax.plot(t, prefix, "C3s-", ms=4, label=r"product of ratios up to $t$")
@@ -226,7 +231,7 @@ def ess_figure(distance: float) -> Figure:
     ax.set_ylabel("effective sample size / n")
     ax.set_title(f"per-step vs whole-trajectory ratios, s = {distance:g}")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=9, loc="best")
+    ax.legend(loc="best")
     return fig
 
 
@@ -251,21 +256,22 @@ def ess_widget() -> InteractiveFigure:
     )
 
 
+@styled
 def mismatch_figure(step: float, seed: int) -> Figure:
     """``J(theta + s d) - J(theta)`` against ``A_bar(theta + s d)`` for ``|s| <= step``
-    (left), and their gap against the largest per-state TV between the policies (right)."""
+    (top), and their gap against the largest per-state TV between the policies (bottom)."""
     mdp, theta, d = mismatch_example(seed)
     steps = np.linspace(-step, step, 41)
     path = pg.surrogate_path(mdp, theta, d, steps)
-    fig = Figure(figsize=(9, 3.6), layout="constrained")
-    ax1, ax2 = fig.subplots(1, 2)
+    fig = Figure(figsize=(FIGURE_WIDTH, 6.4), layout="constrained")
+    ax1, ax2 = fig.subplots(2, 1)
     ax1.plot(steps, path.improvement, "k-", lw=2, label=r"$J(\theta') - J(\theta)$")
     ax1.plot(steps, path.surrogate, "C1--", lw=2, label=r"$\bar A(\theta')$")
     ax1.set_xlabel(r"step $s$ ($\theta' = \theta + s\,d$)")
     ax1.set_ylabel("value")
     ax1.set_title(f"direction seed {seed}")
     ax1.grid(alpha=0.3)
-    ax1.legend(fontsize=9, loc="best")
+    ax1.legend(loc="best")
     keep = path.max_tv > 0
     ax2.plot(
         path.max_tv[keep],
@@ -299,8 +305,8 @@ def mismatch_widget() -> InteractiveFigure:
             slider("seed", MISMATCH_GRID["seed"], default=1, label="direction seed", fmt="{:d}"),
         ],
         alt=(
-            "Left: J(theta') - J(theta) and the surrogate A_bar(theta') along a line "
-            "theta' = theta + s d; they touch at s = 0 and separate as |s| grows. Right: "
+            "Top: J(theta') - J(theta) and the surrogate A_bar(theta') along a line "
+            "theta' = theta + s d; they touch at s = 0 and separate as |s| grows. Bottom: "
             "the gap between them against the largest total variation between the policies, "
             "on log-log axes"
         ),
