@@ -10,7 +10,7 @@ setup (``npm ci`` in ``tools/mathjax``; the registry is used at setup only). Thi
   breaking of display math (``output.displayOverflow: 'linebreak'``), so a long formula breaks
   at the width of its column on any screen;
 * copies into ``_build/html/_static/mathjax`` only the files the pages load at run time
-  (:data:`COPIED`, about 4 MB of the packages' 70 MB): the ``tex-chtml`` component, the TeX
+  (:data:`COPIED`, about 5 MB of the packages' 70 MB): the ``tex-chtml`` component, the TeX
   extensions it may autoload, the speech rules of its accessibility component, and the
   font's dynamic CHTML data and woff2 files.
 
