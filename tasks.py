@@ -109,6 +109,20 @@ def setup() -> None:
     run(*pip, "-r", ROOT / "requirements-dev.txt")
     # Editable, so that chapters and tests always see the working tree's src/.
     run(*pip, "--no-deps", "-e", ROOT)
+    install_mathjax()
+
+
+def install_mathjax() -> None:
+    """npm ci the MathJax pinned in tools/mathjax (the book serves it; no CDN at run time)."""
+    npm_dir = ROOT / "tools" / "mathjax"
+    installed = npm_dir / "node_modules" / ".package-lock.json"
+    lock = npm_dir / "package-lock.json"
+    if installed.exists() and installed.stat().st_mtime >= lock.stat().st_mtime:
+        return  # up to date (npm ci rewrites node_modules from the lock)
+    npm = shutil.which("npm")
+    if npm is None:
+        sys.exit("npm is missing (the book serves MathJax from npm): `sudo apt-get install -y npm`")
+    subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--silent"], cwd=npm_dir, check=True)
 
 
 def ensure_chromium() -> None:
