@@ -4,7 +4,8 @@
  * the result's page (Search.htmlToText), where a formula is still its TeX source
  * (\(\pi_\theta\)): MathJax typesets it only on the page itself. Before that text is
  * taken, each formula (.math) is replaced by a plain reading of its TeX: delimiters
- * dropped, Greek letters and common symbols as Unicode, other control words and braces
+ * dropped, environments (\begin{aligned} ... \end{aligned}), alignment marks and line
+ * breaks dropped, Greek letters and common symbols as Unicode, other control words and braces
  * removed (\(\pi_\theta\) -> "π_θ"). Checked by tests/browser/test_published_book.py.
  */
 (function () {
@@ -30,6 +31,9 @@
     return tex
       .replace(/^\s*(\\\(|\\\[|\$\$?)/, "")
       .replace(/(\\\)|\\\]|\$\$?)\s*$/, "")
+      .replace(/\\(?:begin|end)\s*\{[^{}]*\}/g, " ")
+      .replace(/\\\\/g, " ")
+      .replace(/&/g, "")
       .replace(/\\(?:left|right|big|Big|bigg|Bigg)(?![A-Za-z])/g, "")
       .replace(/\\frac\s*\{([^{}]*)\}\s*\{([^{}]*)\}/g, "($1)/($2)")
       .replace(/\\([A-Za-z]+)/g, (m, word) => (word in SYMBOLS ? SYMBOLS[word] : ""))
