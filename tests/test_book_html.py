@@ -37,6 +37,17 @@ def test_table_cells_are_labelled_with_their_headers() -> None:
     assert pgtheory_sphinx.label_table_cells(out) == out
 
 
+def test_cell_labels_hold_nothing_focusable() -> None:
+    """A header's link is not copied into the aria-hidden labels (axe's aria-hidden-focus)."""
+    linked = TABLE.replace(
+        '<th id="h2">gap</th>', '<th><a class="reference" href="#eq-44" tabindex="0">gap</a></th>'
+    )
+    out = pgtheory_sphinx.label_table_cells(linked)
+    labels = re.findall(r'<span class="pgt-cell-label" aria-hidden="true">(.*?)</span>', out)
+    assert labels == ["eps", "gap", "eps", "gap"]
+    assert out.count("<a ") == 1
+
+
 def test_tables_with_spanning_cells_are_left_alone() -> None:
     spanning = TABLE.replace("<th><p>eps</p></th>", '<th colspan="2">eps</th>')
     assert pgtheory_sphinx.label_table_cells(spanning) == spanning

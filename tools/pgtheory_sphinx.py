@@ -234,7 +234,8 @@ _TBODY = re.compile(r"<tbody(?P<attrs>[^>]*)>(?P<inner>.*?)</tbody>", re.S)
 _ROW = re.compile(r"<tr(?P<attrs>[^>]*)>(?P<inner>.*?)</tr>", re.S)
 _CELL = re.compile(r"<(?P<tag>t[dh])(?P<attrs>[^>]*)>(?P<inner>.*?)</(?P=tag)>", re.S)
 _PARAGRAPH_TAG = re.compile(r"</?p(?:\s[^>]*)?>")
-_ID_ATTR = re.compile(r'\s(?:id|name)="[^"]*"')
+_ID_ATTR = re.compile(r'\s(?:id|name|tabindex)="[^"]*"')
+_LINK_TAG = re.compile(r"</?a(?:\s[^>]*)?>")
 _CLASS_ATTR = re.compile(r'\sclass="(?P<classes>[^"]*)"')
 
 
@@ -256,9 +257,10 @@ def _with_class(attrs: str, cls: str) -> str:
 
 
 def _cell_label(header_html: str) -> str:
-    """The visible column label of a body cell: the header's content without paragraphs
-    or ids (a copy must not duplicate an anchor)."""
-    label = _ID_ATTR.sub("", _PARAGRAPH_TAG.sub("", header_html)).strip()
+    """The visible column label of a body cell: the header's content without paragraphs,
+    ids (a copy must not duplicate an anchor) or links (an ``aria-hidden`` copy must hold
+    nothing focusable; the link stays in the header)."""
+    label = _ID_ATTR.sub("", _LINK_TAG.sub("", _PARAGRAPH_TAG.sub("", header_html))).strip()
     return f'<span class="pgt-cell-label" aria-hidden="true">{label}</span>'
 
 
