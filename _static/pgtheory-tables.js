@@ -22,6 +22,11 @@
   }
 
   function layOut() {
+    // The labels are aria-hidden copies of the headers: MathJax makes each formula
+    // focusable (tabindex 0), which an aria-hidden copy must not be.
+    document.querySelectorAll(".pgt-cell-label mjx-container[tabindex]").forEach((el) => {
+      el.setAttribute("tabindex", "-1");
+    });
     document.querySelectorAll(STACKABLE).forEach((table) => {
       if (!fits(table)) table.classList.add(STACKED);
     });
