@@ -35,6 +35,28 @@ inside a ``role="list"`` (a list whose items are not list items), which become
 (``pgtheory.viz.tables``, stored in the chapters' outputs) becomes focusable, a region
 named by the table's caption, so that a keyboard can scroll a table wider than a phone.
 
+5. Tables on a phone (:func:`label_table_cells`). Every table of a page with one header
+row (the library's ``pgtheory.viz.tables``, stored in the chapters' outputs, and the MyST
+tables) gets explicit ARIA roles (``table``, ``rowgroup``, ``row``, ``columnheader``,
+``cell``) and, in each body cell, a copy of its column's header (``span.pgt-cell-label``,
+hidden from screen readers, which get the real header). ``_static/pgtheory-tables.js``
+marks a table ``pgt-stacked`` when it is wider than its box, and ``_static/pgtheory.css``
+then shows each row as a card of "header: value" lines. The roles keep the table a table
+for screen readers once CSS makes its parts blocks (a ``display: block`` table loses its
+semantics in Chromium and WebKit). At 1280 px every table fits and stays a real table.
+
+6. Search (:func:`use_search_scorer`): chapters rank before the API reference. The
+scorer ``tools/search_scorer.js`` (Sphinx's ``html_search_scorer``) lowers every result on
+the API page; ``_static/pgtheory-search.js`` shows formulas in the result snippets as
+plain text (``pi_theta``) instead of their TeX source.
+
+7. No 1.45 MB icon script (:func:`drop_fontawesome_script`). pydata-sphinx-theme loads
+Font Awesome's SVG-with-JavaScript build (``_static/scripts/fontawesome.js``) on every
+page, although its stylesheet already styles the same ``<i class="fa-...">`` icons with
+Font Awesome's web fonts (``_static/vendor/fontawesome/webfonts``). After the build the
+script tag is removed from every page and the script (and its source map) from the
+output, so the icons are drawn by the web fonts that the theme ships.
+
 Loaded through ``sphinx.local_extensions`` in ``_config.yml``.
 """
 
@@ -202,7 +224,137 @@ def make_body_accessible(
 ) -> None:
     body = context.get("body")
     if isinstance(body, str):
-        context["body"] = accessible_body(body)
+        context["body"] = label_table_cells(accessible_body(body))
+
+
+# Point 5: tables whose only header row is in <thead> (no cell spans several rows or columns).
+_TABLE = re.compile(r"<table(?P<attrs>[^>]*)>(?P<inner>.*?)</table>", re.S)
+_THEAD = re.compile(r"<thead(?P<attrs>[^>]*)>(?P<inner>.*?)</thead>", re.S)
+_TBODY = re.compile(r"<tbody(?P<attrs>[^>]*)>(?P<inner>.*?)</tbody>", re.S)
+_ROW = re.compile(r"<tr(?P<attrs>[^>]*)>(?P<inner>.*?)</tr>", re.S)
+_CELL = re.compile(r"<(?P<tag>t[dh])(?P<attrs>[^>]*)>(?P<inner>.*?)</(?P=tag)>", re.S)
+_PARAGRAPH_TAG = re.compile(r"</?p(?:\s[^>]*)?>")
+_ID_ATTR = re.compile(r'\s(?:id|name|tabindex)="[^"]*"')
+_LINK_TAG = re.compile(r"</?a(?:\s[^>]*)?>")
+_CLASS_ATTR = re.compile(r'\sclass="(?P<classes>[^"]*)"')
+
+
+def _with_attr(attrs: str, name: str, value: str) -> str:
+    """``attrs`` (an opening tag's attributes) with ``name="value"`` unless already set."""
+    if re.search(rf"\s{name}=", attrs):
+        return attrs
+    return f'{attrs} {name}="{html.escape(value, quote=True)}"'
+
+
+def _with_class(attrs: str, cls: str) -> str:
+    match = _CLASS_ATTR.search(attrs)
+    if match is None:
+        return f'{attrs} class="{cls}"'
+    classes = match.group("classes").split()
+    if cls in classes:
+        return attrs
+    return f'{attrs[: match.start()]} class="{" ".join([*classes, cls])}"{attrs[match.end() :]}'
+
+
+def _cell_label(header_html: str) -> str:
+    """The visible column label of a body cell: the header's content without paragraphs,
+    ids (a copy must not duplicate an anchor) or links (an ``aria-hidden`` copy must hold
+    nothing focusable; the link stays in the header)."""
+    label = _ID_ATTR.sub("", _LINK_TAG.sub("", _PARAGRAPH_TAG.sub("", header_html))).strip()
+    return f'<span class="pgt-cell-label" aria-hidden="true">{label}</span>'
+
+
+def _label_table(match: re.Match[str]) -> str:
+    attrs, inner = match.group("attrs"), match.group("inner")
+    thead, tbody = _THEAD.search(inner), _TBODY.search(inner)
+    if thead is None or tbody is None or "colspan=" in inner or "rowspan=" in inner:
+        return match.group(0)
+    header_rows = _ROW.findall(thead.group("inner"))
+    if len(header_rows) != 1:
+        return match.group(0)
+    headers = [c.group("inner") for c in _CELL.finditer(header_rows[0][1])]
+    if not headers or "pgt-cell-label" in inner:
+        return match.group(0)
+
+    def row(m: re.Match[str], body: bool) -> str:
+        cells = []
+        for k, cell in enumerate(_CELL.finditer(m.group("inner"))):
+            tag, cell_attrs, content = cell.group("tag"), cell.group("attrs"), cell.group("inner")
+            if not body:
+                cell_attrs = _with_attr(cell_attrs, "role", "columnheader")
+            elif tag == "th":
+                cell_attrs = _with_attr(cell_attrs, "role", "rowheader")
+            else:
+                cell_attrs = _with_attr(cell_attrs, "role", "cell")
+            if body and k < len(headers):
+                content = _cell_label(headers[k]) + content
+            cells.append(f"<{tag}{cell_attrs}>{content}</{tag}>")
+        return f"<tr{_with_attr(m.group('attrs'), 'role', 'row')}>{''.join(cells)}</tr>"
+
+    def group(m: re.Match[str], tag: str, body: bool) -> str:
+        rows = _ROW.sub(lambda r: row(r, body), m.group("inner"))
+        return f"<{tag}{_with_attr(m.group('attrs'), 'role', 'rowgroup')}>{rows}</{tag}>"
+
+    new_inner = (
+        inner[: thead.start()]
+        + group(thead, "thead", False)
+        + inner[thead.end() : tbody.start()]
+        + group(tbody, "tbody", True)
+        + inner[tbody.end() :]
+    )
+    new_attrs = _with_class(_with_attr(attrs, "role", "table"), "pgt-stackable")
+    return f"<table{new_attrs}>{new_inner}</table>"
+
+
+def label_table_cells(body: str) -> str:
+    """A page body's HTML with point 5 applied to each table that has one header row.
+
+    ``<table class="table"><thead><tr><th>eps</th></tr></thead><tbody><tr><td>0.1</td>``
+    becomes ``<table class="table pgt-stackable" role="table"><thead role="rowgroup">
+    <tr role="row"><th role="columnheader">eps</th></tr></thead><tbody role="rowgroup">
+    <tr role="row"><td role="cell"><span class="pgt-cell-label" aria-hidden="true">eps
+    </span>0.1</td>``. Tables with spanning cells or several header rows are left as
+    they are (they keep scrolling in their box).
+    """
+    return _TABLE.sub(_label_table, body)
+
+
+SEARCH_SCORER = Path(__file__).resolve().parent / "search_scorer.js"
+
+
+def use_search_scorer(app: Sphinx, config: Any) -> None:
+    """Point 6: Sphinx's ``html_search_scorer`` is the book's scorer unless set otherwise.
+
+    Sphinx opens the option's path as given (relative to the working directory, not the
+    configuration directory), so it is set here, absolute, at each build.
+    """
+    if not config.html_search_scorer:
+        config.html_search_scorer = str(SEARCH_SCORER)
+
+
+#: The theme's script tag for Font Awesome's SVG-with-JavaScript build (point 7).
+_FONTAWESOME_SCRIPT = re.compile(
+    r'[ \t]*<script\b[^>]*\bsrc="[^"]*_static/scripts/fontawesome\.js(?:\?[^"]*)?"[^>]*>'
+    r"\s*</script>[ \t]*\n?"
+)
+
+
+def drop_fontawesome_script(app: Sphinx, exception: Exception | None) -> None:
+    """Point 7: remove the theme's fontawesome.js tag from every written page, and the file.
+
+    Runs once the HTML is written (``build-finished``), on the HTML builders only; the
+    rewrite is idempotent, so incremental builds leave pages already rewritten as they are.
+    """
+    if exception is not None or app.builder.format != "html":
+        return
+    outdir = Path(app.outdir)
+    for page in outdir.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        new = _FONTAWESOME_SCRIPT.sub("", text)
+        if new != text:
+            page.write_text(new, encoding="utf-8")
+    for name in ("fontawesome.js", "fontawesome.js.map", "fontawesome.js.LICENSE.txt"):
+        (outdir / "_static" / "scripts" / name).unlink(missing_ok=True)
 
 
 def chapter_numbers(srcdir: str | Path) -> dict[str, int]:
@@ -276,4 +428,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     # After other html-page-context handlers, which may add page-specific scripts.
     app.connect("html-page-context", dedupe_script_files, priority=900)
     app.connect("html-page-context", make_body_accessible)
+    app.connect("config-inited", use_search_scorer)
+    app.connect("build-finished", drop_fontawesome_script)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

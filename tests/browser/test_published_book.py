@@ -247,6 +247,102 @@ def test_search_finds_chapter(book, chapter: chapters.Chapter) -> None:
     )
 
 
+#: The query of issue 21: the chapter on the performance difference lemma (S3) must come
+#: before every result on the API reference.
+RANKING_QUERY = "performance difference"
+S3 = chapters.by_slide("S3", CHAPTERS)
+API_PAGE = "book/api.html"
+#: TeX in a result's snippet: delimiters, a dollar sign, or a control word (``\\pi``).
+SNIPPET_TEX = re.compile(r"\\\(|\\\)|\\\[|\\\]|\$|\\[A-Za-z]+")
+
+
+def search_results(book, query: str, *, as_sphinx_ships: bool = False) -> list[dict]:
+    """The results of the book's search page for ``query``, in order, once the snippets
+    are shown: ``{"path": ..., "snippet": ...}``.
+
+    ``as_sphinx_ships``: serve the search page as Sphinx would without the book's
+    changes (Sphinx's default scorer, no snippet script), for the negative test.
+    """
+    context = book.browser.new_context()
+    context.set_default_timeout(LOAD_TIMEOUT_MS)
+    guard = OfflineGuard()
+    guard.attach(context)
+    if as_sphinx_ships:
+
+        def default_scorer(route) -> None:
+            text = route.fetch().text()
+            assert "var Scorer = {" in text, "language_data.js has no Scorer"
+            route.fulfill(body=text.replace("var Scorer = {", "var BookScorer = {"))
+
+        context.route("**/_static/language_data.js*", default_scorer)
+        context.route(
+            "**/_static/pgtheory-search.js*",
+            lambda route: route.fulfill(body="", content_type="text/javascript"),
+        )
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    try:
+        page.goto(f"{book.base_url}search.html?q={quote(query)}", wait_until="load")
+        page.wait_for_function(
+            "() => /Search finished/i.test("
+            "(document.querySelector('#search-results') || {}).innerText || '')",
+            timeout=LOAD_TIMEOUT_MS,
+        )
+        # Each snippet comes from a fetch of its page (results whose anchor Sphinx cannot
+        # look up, such as the API's dotted ids, get none).
+        page.wait_for_load_state("networkidle")
+        results = page.eval_on_selector_all(
+            "#search-results li",
+            "lis => lis.map(li => ({href: li.querySelector('a[href]').href, "
+            "snippet: (li.querySelector('p.context') || {}).textContent || ''}))",
+        )
+    finally:
+        context.close()
+    assert not errors, f"JavaScript errors on the search page: {errors}"
+    assert not guard.blocked, f"search page requested {guard.blocked}"
+    return [{"path": urlsplit(r["href"]).path, "snippet": r["snippet"]} for r in results]
+
+
+def search_problems(results: list[dict]) -> list[str]:
+    """What is wrong with the results of :data:`RANKING_QUERY`: the S3 chapter missing or
+    after an API result, and each snippet that shows TeX."""
+    paths = [r["path"] for r in results]
+    problems = []
+    s3 = [k for k, p in enumerate(paths) if p.endswith(f"/{S3.html}")]
+    api = [k for k, p in enumerate(paths) if p.endswith(f"/{API_PAGE}")]
+    if not s3:
+        problems.append(f"{S3.html} not among the results {paths}")
+    elif api and api[0] < s3[0]:
+        problems.append(f"API result {api[0] + 1} ranks above {S3.html} (result {s3[0] + 1})")
+    if not any(r["snippet"] for r in results):
+        problems.append("no result shows a snippet")
+    for k, r in enumerate(results):
+        tex = SNIPPET_TEX.search(r["snippet"])
+        if tex:
+            start = max(tex.start() - 40, 0)
+            problems.append(
+                f"result {k + 1} ({r['path']}): TeX {tex.group(0)!r} in its snippet: "
+                f"...{r['snippet'][start : tex.end() + 40]}..."
+            )
+    return problems
+
+
+def test_search_ranks_chapters_before_the_api_without_tex(book) -> None:
+    results = search_results(book, RANKING_QUERY)
+    assert len(results) >= 2, results
+    problems = search_problems(results)
+    assert not problems, f"searching {RANKING_QUERY!r}:{_fmt(problems)}"
+
+
+def test_the_search_check_catches_sphinx_defaults(book) -> None:
+    """Negative test: with Sphinx's own scorer and no snippet script, the same check
+    reports the API entries above chapter 3 and the TeX in the snippets."""
+    problems = search_problems(search_results(book, RANKING_QUERY, as_sphinx_ships=True))
+    assert any("ranks above" in p for p in problems), problems
+    assert any("TeX" in p for p in problems), problems
+
+
 def test_s7_static_widget_degrades_to_its_figure(book) -> None:
     report = book.visit(S7.html, screenshot=True)
     info = report.info
