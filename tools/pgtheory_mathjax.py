@@ -11,8 +11,8 @@ setup (``npm ci`` in ``tools/mathjax``; the registry is used at setup only). Thi
   at the width of its column on any screen;
 * copies into ``_build/html/_static/mathjax`` only the files the pages load at run time
   (:data:`COPIED`, about 5 MB of the packages' 70 MB): the ``tex-chtml`` component, the TeX
-  extensions it may autoload, the speech rules of its accessibility component, and the
-  font's dynamic CHTML data and woff2 files.
+  extensions it may autoload, the assistive MathML and speech rules of its accessibility
+  component, and the font's dynamic CHTML data and woff2 files.
 
 Loaded through ``sphinx.local_extensions`` in ``_config.yml``.
 """
@@ -46,6 +46,8 @@ COPIED: tuple[tuple[str, str], ...] = (
     ("mathjax", "LICENSE"),
     # TeX packages that tex-chtml.js autoloads when a page uses one of their macros.
     ("mathjax", "input/tex/extensions"),
+    # The hidden MathML that screen readers read (EXTRA_CONFIG's assistiveMml).
+    ("mathjax", "a11y/assistive-mml.js"),
     # The speech of the accessibility component (a web worker and its English and Nemeth
     # rules), loaded by every page with math.
     ("mathjax", "sre/speech-worker.js"),
@@ -68,6 +70,11 @@ EXTRA_CONFIG: dict[str, Any] = {
         "displayOverflow": "linebreak",
         "linebreaks": {"inline": True, "width": "100%"},
     },
+    # Screen readers get each formula as hidden MathML (MathJax 3's default, which the
+    # book had), not MathJax 4's default semantic enrichment and speech, which made a
+    # chapter typeset 3-5 times slower than MathJax 3 did. A reader can still switch speech
+    # on in MathJax's menu (the speech rules are served, see COPIED).
+    "options": {"menuOptions": {"settings": {"enrich": False, "assistiveMml": True}}},
 }
 
 

@@ -7,7 +7,9 @@ offline chromium of ``conftest.py``, and checked:
 - the MathJax that runs is the version pinned in ``tools/mathjax/package.json`` (MathJax 4),
   every file it asks for is served by the book (no 404, nothing off-host);
 - no math is left untypeset: every ``.math`` element holds MathJax's output, no MathJax
-  error, and no raw TeX delimiter (``\\(``, ``\\[``, ``$$``) in the visible text;
+  error, and no raw TeX delimiter (``\\(``, ``\\[``, ``$$``) in the visible text; every
+  formula carries the hidden MathML that screen readers read (``tools/pgtheory_mathjax.py``
+  turns it on in place of MathJax 4's slower speech enrichment);
 - no display formula is clipped without a cue. Each MathJax display container either fits
   (``scrollWidth <= clientWidth``, 1 px of rounding allowed) or shows that it scrolls, which
   means all of: it scrolls sideways (``overflow-x`` is ``auto`` or ``scroll``); its box lies
@@ -55,6 +57,10 @@ async () => {
   const mathElements = Array.from(article.querySelectorAll('.math'));
   const untypeset = mathElements.filter((el) => !el.querySelector('mjx-container'))
     .map((el) => el.textContent.trim().slice(0, 60));
+  // Formulas a screen reader cannot read: no hidden MathML (MathJax's assistive MathML).
+  const unreadable = Array.from(article.querySelectorAll('mjx-container'))
+    .filter((c) => !c.querySelector('mjx-assistive-mml math'))
+    .map((c) => c.textContent.trim().slice(0, 40));
   const errors = Array.from(article.querySelectorAll('mjx-merror'))
     .map((el) => (el.getAttribute('data-mjx-error') || el.textContent).slice(0, 80));
   // Raw TeX delimiters in the text a reader sees (code and MathJax's own output aside).
@@ -86,7 +92,7 @@ async () => {
   return {
     hasMath,
     version: window.MathJax ? (MathJax.version || null) : null,
-    untypeset, errors, rawTex, displays,
+    untypeset, unreadable, errors, rawTex, displays,
   };
 }
 """
@@ -200,6 +206,10 @@ def test_math_is_typeset_by_the_pinned_mathjax(loaded, docname: str, width: int)
     )
     assert not result["untypeset"], f"{docname}: math not typeset: {result['untypeset'][:5]}"
     assert not result["errors"], f"{docname}: MathJax errors: {result['errors'][:5]}"
+    assert not result["unreadable"], (
+        f"{docname}: {len(result['unreadable'])} formula(s) without the hidden MathML that "
+        f"screen readers read: {result['unreadable'][:5]}"
+    )
 
 
 def test_a_long_formula_breaks_at_the_phone_width(loaded) -> None:
@@ -238,6 +248,11 @@ def _no_linebreaks_no_cue(html: str) -> str:
     return _no_linebreaks(html)
 
 
+def _no_assistive_mml(html: str) -> str:
+    assert '"assistiveMml": true' in html
+    return html.replace('"assistiveMml": true', '"assistiveMml": false')
+
+
 def _no_mathjax(html: str) -> str:
     html, n = re.subn(r'<script defer="defer" src="[^"]*tex-chtml\.js[^"]*"></script>', "", html)
     assert n == 1, "no MathJax script on the page"
@@ -246,7 +261,8 @@ def _no_mathjax(html: str) -> str:
 
 def test_the_checks_fail_on_pages_with_the_defect(browser, book_server, tmp_path) -> None:
     """On copies of built pages: S10 at 400 px with line breaking off overflows; without
-    the cue the check reports it, with the cue it passes; S3 without MathJax shows raw TeX."""
+    the cue the check reports it, with the cue it passes; S3 without MathJax shows raw TeX,
+    and without MathJax's assistive MathML its formulas are unreadable to screen readers."""
     _base, html_root = book_server
     s10 = next(d for d in DOCNAMES if d.startswith("book/s10_"))
     s3 = next(d for d in DOCNAMES if d.startswith("book/s3_"))
@@ -255,15 +271,19 @@ def test_the_checks_fail_on_pages_with_the_defect(browser, book_server, tmp_path
         ("clipped", s10, _no_linebreaks_no_cue),
         ("scrolls", s10, _no_linebreaks),
         ("untypeset", s3, _no_mathjax),
+        ("unreadable", s3, _no_assistive_mml),
     ):
         pages[name] = _defective_copy(html_root, tmp_path / name, docname, edit)
     with serve_directory(tmp_path) as base_url:
         clipped = load(browser, f"{base_url}clipped/", pages["clipped"], PHONE)
         scrolls = load(browser, f"{base_url}scrolls/", pages["scrolls"], PHONE)
         raw = load(browser, f"{base_url}untypeset/", pages["untypeset"], DESKTOP, mathjax=False)
+        mute = load(browser, f"{base_url}unreadable/", pages["unreadable"], DESKTOP)
     problems = display_problems(clipped["displays"])
     assert any("is clipped without a cue" in p for p in problems), clipped["displays"]
     # The same overflow with the cue (the book's script and CSS) passes the check.
     assert any(d["scrollWidth"] - d["clientWidth"] > 1 for d in scrolls["displays"])
     assert display_problems(scrolls["displays"]) == [], scrolls["displays"]
     assert raw["untypeset"] and raw["rawTex"] and raw["version"] is None
+    # Without the hidden MathML every formula is reported as unreadable.
+    assert mute["unreadable"] and not mute["untypeset"], mute["unreadable"][:3]
