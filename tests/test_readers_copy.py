@@ -103,6 +103,26 @@ def test_a_value_is_the_books_text_not_the_tools_guess() -> None:
     assert rc.escape_markdown("a_b*c$") == r"a\_b\*c\$"
 
 
+def test_a_number_that_opens_a_line_stays_text_not_a_list_marker(index) -> None:
+    """S3's "... instead of\n{glue:text}`s3_distance:g`. There ..." became "1. There",
+    an ordered list in JupyterLab, with the number gone from the text."""
+    from markdown_it import MarkdownIt
+
+    glue = {"d": {"text/plain": "1.0"}, "n": {"text/plain": "12"}}
+    source = (
+        "a step instead of\n{glue:text}`d:g`. There the first term\n"
+        "and\n{glue:text}`n:d`) too; inside a line {glue:text}`d:g`. stays\n"
+        "{glue:text}`n:d`.5 is no marker"
+    )
+    text = rc.convert_markdown(source, glue=glue, index=index, here="x.ipynb", chapter="S0")
+    html = MarkdownIt("commonmark").render(text)
+    assert "<ol" not in html, html
+    assert "1. There" in html and "12) too" in html and "1. stays" in html, html
+    assert "12.5 is" in html, html
+    # Without the escape the same text is an ordered list (the check is not vacuous).
+    assert "<ol" in MarkdownIt("commonmark").render(text.replace("\\", ""))
+
+
 def test_a_missing_glue_name_names_the_chapter_and_the_name(index) -> None:
     chapter = chapters.by_slide("S2")
     nb = committed(chapter)

@@ -343,7 +343,15 @@ def convert_markdown(
     def replace(match: re.Match[str]) -> str:
         role, text = match["role"], match["text"]
         if role == "glue" or role.startswith("glue:"):
-            return glue_text(role, text, glue, chapter)
+            value = glue_text(role, text, glue, chapter)
+            line_start = match.string.rfind("\n", 0, match.start()) + 1
+            opens_line = not match.string[line_start : match.start()].strip()
+            after = match.string[match.end() : match.end() + 2]
+            if opens_line and value.isdigit() and re.match(r"[.)](\s|$)", after):
+                # "1. There ..." at the start of a line would open an ordered list; the
+                # book shows the number as text: escape the list marker after it.
+                value += "\\"
+            return value
         if role.startswith("py:"):
             return _python_name(role, text)
         if role.startswith("cite"):

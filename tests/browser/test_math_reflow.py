@@ -29,6 +29,7 @@ import json
 import re
 from pathlib import Path
 
+import chapters
 import pytest
 from book_pages import REPO_ROOT, toc_docnames
 from browser_support import LOAD_TIMEOUT_MS, OfflineGuard, is_loopback_url, serve_directory
@@ -219,7 +220,7 @@ def test_math_is_typeset_by_the_pinned_mathjax(loaded, docname: str, width: int)
 def test_a_long_formula_breaks_at_the_phone_width(loaded) -> None:
     """S10's CPI bound (the formula with the blackboard A) fits its box at 1280 and 400 px:
     at 400 px it breaks into lines instead of hiding 119 px as it did before."""
-    s10 = next(d for d in DOCNAMES if d.startswith("book/s10_"))
+    s10 = chapters.by_slide("S10").docname
     for width in WIDTHS:
         cpi = [d for d in loaded(s10, width)["displays"] if d["blackboardA"]]
         assert len(cpi) == 1, f"S10's CPI bound not found at {width} px"
@@ -268,8 +269,8 @@ def test_the_checks_fail_on_pages_with_the_defect(browser, book_server, tmp_path
     the cue the check reports it, with the cue it passes; S3 without MathJax shows raw TeX,
     and without MathJax's assistive MathML its formulas are unreadable to screen readers."""
     _base, html_root = book_server
-    s10 = next(d for d in DOCNAMES if d.startswith("book/s10_"))
-    s3 = next(d for d in DOCNAMES if d.startswith("book/s3_"))
+    s10 = chapters.by_slide("S10").docname
+    s3 = chapters.by_slide("S3").docname
     pages = {}
     for name, docname, edit in (
         ("clipped", s10, _no_linebreaks_no_cue),
