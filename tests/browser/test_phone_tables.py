@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import chapters
 import pytest
-from browser_support import LOAD_TIMEOUT_MS, OfflineGuard
-from conftest import DESKTOP, PHONE
+from browser_support import OfflineGuard
+from conftest import DESKTOP, PHONE, reader_context
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -99,15 +99,8 @@ def measure_tables(book, rel_path: str, width: int, *, without: str | None = Non
     ``without``: a script file name whose ``<script>`` tag is removed from the served page
     (the negative test's page copy).
     """
-    context = book.browser.new_context(
-        viewport={"width": width, "height": 860},
-        device_scale_factor=1,
-        is_mobile=width < 600,
-        has_touch=width < 600,
-    )
-    context.set_default_timeout(LOAD_TIMEOUT_MS)
     guard = OfflineGuard()
-    guard.attach(context)
+    context = reader_context(book.browser, width, "light", guard)
     if without is not None:
 
         def strip_script(route) -> None:

@@ -20,8 +20,8 @@ from urllib.parse import unquote, urlsplit
 
 import chapters
 import pytest
-from browser_support import LOAD_TIMEOUT_MS, OfflineGuard
-from conftest import DESKTOP, PHONE
+from browser_support import OfflineGuard
+from conftest import DESKTOP, PHONE, reader_context
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -114,15 +114,8 @@ def test_the_script_check_catches_the_icon_script(tmp_path: Path) -> None:
 
 def load_icons(book, rel_path: str, width: int, *, block_fonts: bool = False) -> dict:
     """Load ``rel_path`` at ``width`` px; the scripts it loaded (bytes) and its icons."""
-    context = book.browser.new_context(
-        viewport={"width": width, "height": 860},
-        device_scale_factor=1,
-        is_mobile=width < 600,
-        has_touch=width < 600,
-    )
-    context.set_default_timeout(LOAD_TIMEOUT_MS)
     guard = OfflineGuard()
-    guard.attach(context)
+    context = reader_context(book.browser, width, "light", guard)
     if block_fonts:
         context.route("**/webfonts/*", lambda route: route.abort("blockedbyclient"))
     page = context.new_page()
