@@ -22,8 +22,8 @@ from urllib.parse import unquote, urlsplit
 
 import chapters
 import pytest
-from browser_support import LOAD_TIMEOUT_MS, OfflineGuard, serve_directory
-from conftest import DESKTOP, PHONE
+from browser_support import OfflineGuard, serve_directory
+from conftest import DESKTOP, PHONE, reader_context
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -79,16 +79,8 @@ def figure_text_sizes(
     :func:`pgtheory.viz.render_png` image fails (``ValueError``): it cannot be measured."""
     from pgtheory.viz.interactive import smallest_text_px
 
-    phone = width < 600
-    context = browser.new_context(
-        viewport={"width": width, "height": 860 if phone else 900},
-        device_scale_factor=1,
-        is_mobile=phone,
-        has_touch=phone,
-    )
-    context.set_default_timeout(LOAD_TIMEOUT_MS)
     guard = OfflineGuard()
-    guard.attach(context)
+    context = reader_context(browser, width, "light", guard)
     try:
         page = context.new_page()
         page.goto(base_url + rel_path, wait_until="load")

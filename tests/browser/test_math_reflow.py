@@ -32,8 +32,8 @@ from pathlib import Path
 import chapters
 import pytest
 from book_pages import REPO_ROOT, toc_docnames
-from browser_support import LOAD_TIMEOUT_MS, OfflineGuard, is_loopback_url, serve_directory
-from conftest import DESKTOP, PHONE
+from browser_support import OfflineGuard, is_loopback_url, serve_directory
+from conftest import DESKTOP, PHONE, reader_context
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -135,17 +135,8 @@ def load(browser, base_url: str, rel_path: str, width: int, *, mathjax: bool = T
 
     With ``mathjax`` (a page of the book), a page with math must start MathJax.
     """
-    phone = width < 600
-    context = browser.new_context(
-        viewport={"width": width, "height": 860 if phone else 900},
-        device_scale_factor=1,
-        color_scheme="light",
-        is_mobile=phone,
-        has_touch=phone,
-    )
-    context.set_default_timeout(LOAD_TIMEOUT_MS)
     guard = OfflineGuard()
-    guard.attach(context)
+    context = reader_context(browser, width, "light", guard)
     failed: list[str] = []
     mathjax_files: set[str] = set()
     try:
