@@ -73,8 +73,13 @@ EXTRA_CONFIG: dict[str, Any] = {
     # Screen readers get each formula as hidden MathML (MathJax 3's default, which the
     # book had), not MathJax 4's default semantic enrichment and speech, which made a
     # chapter typeset 3-5 times slower than MathJax 3 did. A reader can still switch speech
-    # on in MathJax's menu (the speech rules are served, see COPIED).
-    "options": {"menuOptions": {"settings": {"enrich": False, "assistiveMml": True}}},
+    # on in MathJax's menu (the speech rules are served, see COPIED). Without speech, a
+    # formula as a Tab stop (MathJax 4's default, for its explorer) only makes a keyboard
+    # reader press Tab once per formula (S9 has 350) between a link or a quiz's options and
+    # the next control: formulas are not in the tab order (the menu can put them back).
+    "options": {
+        "menuOptions": {"settings": {"enrich": False, "assistiveMml": True, "inTabOrder": False}}
+    },
 }
 
 

@@ -127,8 +127,8 @@ class QuizAnswers(SphinxDirective):
                     )
                     continue
                 items = nodes.bullet_list(classes=["pgq-answer-options"])
-                for o in q["options"]:
-                    mark = "Right: " if o["correct"] else "Wrong: "
+                for j, o in enumerate(q["options"]):
+                    mark = f"({chr(97 + j)}) " + ("Right: " if o["correct"] else "Wrong: ")
                     text = self._parse(o["text"])
                     item = nodes.list_item(classes=["pgq-right" if o["correct"] else "pgq-wrong"])
                     item += self._paragraph(

@@ -358,7 +358,8 @@ def _choice_html(quiz: Quiz, i: int, q: Question) -> str:
         oid = f"{qid}-{j}"
         rows.append(
             f'<div class="pgq-option"><input type="radio" name="{qid}" id="{oid}" value="{j}">'
-            f'<label for="{oid}">{markup_html(o.text)}</label>'
+            f'<label for="{oid}"><span class="pgq-letter">({chr(97 + j)})</span> '
+            f"{markup_html(o.text)}</label>"
             f'<div class="pgq-why" hidden>{markup_html(o.why)}</div></div>'
         )
     extra = (

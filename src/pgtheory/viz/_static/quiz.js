@@ -97,7 +97,8 @@
     }
   }
   function reveal(q) {
-    say(q, "Answer.", "shown", [answerWords(q), q.querySelector(".pgq-why")]);
+    say(q, "Answer: " + q.dataset.answer + ".", "shown",
+      ["Accepted within \u00b1" + q.dataset.tolerance + ".", q.querySelector(".pgq-why")]);
   }
 
   function headingFor(link) {
