@@ -41,6 +41,7 @@ if str(ROOT / "tools") not in sys.path:
 import api_index  # noqa: E402 - tools/ is not a package
 import build_pdf  # noqa: E402
 import chapters  # noqa: E402
+from pgtheory_quiz import chapter_quiz, plain_pieces  # noqa: E402
 
 #: TeX that MathJax should have typeset: its delimiters with content, and common macros.
 RAW_TEX = re.compile(
@@ -72,7 +73,9 @@ class _PageReader(HTMLParser):
 
     SKIP = frozenset({"script", "style", "template", "noscript"})
     #: Not printed (tools/build_pdf.py's print stylesheet) or not text.
-    HIDDEN = re.compile(r"\b(solution|above-input|toggle-hidden|headerlink|pgt-data)\b")
+    HIDDEN = re.compile(
+        r"\b(solution|above-input|toggle-hidden|headerlink|pgt-data|pgq-why|pgq-hint|pgq-actions)\b"
+    )
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -293,6 +296,66 @@ def check_controls(pdf: Path, html_dir: Path, docnames: list[str]) -> list[str]:
     return problems
 
 
+#: The docname of the appendix with the quizzes' answers (tools/pgtheory_quiz.py).
+ANSWERS_DOCNAME = "book/answers"
+#: What a quiz shows only on screen: its buttons and field label.
+QUIZ_CONTROLS = ("Show the answer", "Your answer")
+
+
+def check_quizzes(pdf: Path, pages: list, quizzes: dict[str, dict]) -> list[str]:
+    """Each chapter's printed sheets hold its quiz: every question's number and words, every
+    option's letter and words, and none of the quiz's buttons; the appendix's sheets hold
+    every question's number, every numeric answer and every explanation's words.
+    ``pages``: the printed pages (``build_pdf.PrintedPage``); ``quizzes``: docname ->
+    quiz data (``tools/pgtheory_quiz.py``)."""
+
+    def printed(docname: str) -> str:
+        page = next((p for p in pages if p.docname == docname), None)
+        if page is None:
+            return ""
+        first, last = page.first_page + 1, page.first_page + page.n_pages
+        return squash(poppler("pdftotext", "-f", first, "-l", last, pdf, "-"))
+
+    problems = []
+    answers = printed(ANSWERS_DOCNAME)
+    if not answers:
+        problems.append(f"no appendix {ANSWERS_DOCNAME} in the PDF")
+    for docname, quiz in quizzes.items():
+        text = printed(docname)
+        if squash("Check yourself") not in text:
+            problems.append(f"{docname}: no Check yourself section printed")
+        for control in QUIZ_CONTROLS:
+            if squash(control) in text:
+                problems.append(f"{docname}: the quiz's {control!r} printed")
+        for q in quiz["questions"]:
+            number = q["number"]
+            if squash(f"Question {number}") not in text:
+                problems.append(f"{docname}: Question {number} not printed")
+            if squash(f"Question {number}") not in answers:
+                problems.append(f"{ANSWERS_DOCNAME}: no answer to Question {number}")
+            words = plain_pieces(q["prompt"])
+            for j, o in enumerate(q.get("options", [])):
+                words += [f"({chr(97 + j)}) {p}" for p in plain_pieces(o["text"])[:1]]
+            for piece in words:
+                if squash(piece) not in text:
+                    problems.append(f"{docname}: Question {number}: {piece[:50]!r} not printed")
+            whys = [o["why"] for o in q.get("options", [])] + [q.get("why", "")]
+            expected = [p for why in whys for p in plain_pieces(why)]
+            if q["kind"] == "numeric":
+                expected.append(f"Answer: {q['answer']}")
+            for piece in expected:
+                if squash(piece) not in answers:
+                    problems.append(
+                        f"{ANSWERS_DOCNAME}: Question {number}: {piece[:50]!r} not printed"
+                    )
+    return problems
+
+
+def book_quizzes() -> dict[str, dict]:
+    """docname -> the chapter's quiz data, for every chapter of the manifest."""
+    return {c.docname: chapter_quiz(c) for c in chapters.load()}
+
+
 def bottom_blank(pdf: Path, tmp: Path) -> list[float]:
     """Per sheet, the share of its printable height (between the margins) left blank below
     its last inked row, rendered by pdftoppm (grey, 12 dpi)."""
@@ -460,6 +523,34 @@ def test_pdf_prints_no_controls(book_pdf: BookPdf, book_html: Path) -> None:
     pages = [(book_html / f"{d}.html").read_text(encoding="utf-8") for d in docnames]
     assert sum(page.count('class="pgt-controls"') for page in pages) >= 5  # not vacuous
     assert check_controls(book_pdf.path, book_html, docnames) == []
+
+
+def test_pdf_prints_every_quiz_and_its_answers(book_pdf: BookPdf) -> None:
+    quizzes = book_quizzes()
+    assert all(quizzes.values()), [d for d, q in quizzes.items() if not q]
+    assert check_quizzes(book_pdf.path, book_pdf.pages, quizzes) == []
+
+
+def test_quiz_check_fails_on_a_missing_question_or_appendix(book_pdf: BookPdf) -> None:
+    """A question the PDF lacks (its prompt and an explanation changed), a numeric answer
+    that is not the printed one, and a PDF without the appendix are each reported."""
+    import copy
+
+    quizzes = book_quizzes()
+    docname, quiz = next(iter(quizzes.items()))
+    changed = copy.deepcopy(quiz)
+    choice = next(q for q in changed["questions"] if q["kind"] != "numeric")
+    choice["prompt"] = "Which quokka zebra " + choice["prompt"]
+    choice["options"][0]["why"] = "Because of the unprinted wombat."
+    numeric = next(q for q in changed["questions"] if q["kind"] == "numeric")
+    numeric["answer"] = "987654.3"
+    found = check_quizzes(book_pdf.path, book_pdf.pages, {docname: changed})
+    assert any("Which quokka zebra" in p for p in found), found
+    assert any("unprinted wombat" in p for p in found), found
+    assert any("Answer: 987654.3" in p for p in found), found
+    pages = [p for p in book_pdf.pages if p.docname != ANSWERS_DOCNAME]
+    found = check_quizzes(book_pdf.path, pages, {docname: quiz})
+    assert found[0] == f"no appendix {ANSWERS_DOCNAME} in the PDF", found
 
 
 def test_pdf_has_no_mostly_blank_sheet(book_pdf: BookPdf, tmp_path: Path) -> None:

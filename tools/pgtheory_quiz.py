@@ -72,6 +72,14 @@ def chapter_quiz(chapter: chapters.Chapter) -> dict[str, Any] | None:
     return quiz
 
 
+def plain_pieces(markup: str, min_length: int = 4) -> list[str]:
+    """The runs of words in quiz markup outside its math (which MathJax turns into other
+    text), whitespace squeezed: what a page or a PDF showing the text must contain."""
+    text = re.sub(r"\$[^$]+\$", "\n", markup).replace("**", "").replace("`", "")
+    pieces = [re.sub(r"\s+", " ", p).strip(" .,;:") for p in text.split("\n")]
+    return [p for p in pieces if len(p) >= min_length]
+
+
 class QuizAnswers(SphinxDirective):
     """``quiz-answers``: the answers of every chapter's "Check yourself" questions."""
 

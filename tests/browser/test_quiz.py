@@ -33,6 +33,7 @@ import chapters
 import pytest
 from browser_support import ARTIFACTS, OfflineGuard
 from conftest import DESKTOP, PHONE, BookVisitor, reader_context
+from pgtheory_quiz import plain_pieces
 from test_accessibility import WCAG_TAGS, axe_script
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -61,14 +62,6 @@ async (tags) => {
     + v.nodes.map((n) => n.target.map(String).join(' ')).slice(0, 3).join(', '));
 }
 """
-
-
-def plain_pieces(markup: str) -> list[str]:
-    """The words of quiz markup outside its math (which MathJax turns into other text):
-    what the feedback must contain, read from the quiz's own data."""
-    text = re.sub(r"\$[^$]+\$", "\n", markup).replace("**", "").replace("`", "")
-    pieces = [re.sub(r"\s+", " ", p).strip(" .,;:") for p in text.split("\n")]
-    return [p for p in pieces if len(p) >= 4]
 
 
 def says(feedback: str, markup: str) -> bool:
