@@ -362,7 +362,7 @@ def _choice_html(quiz: Quiz, i: int, q: Question) -> str:
             f'<div class="pgq-why" hidden>{markup_html(o.why)}</div></div>'
         )
     extra = (
-        '<p class="pgq-predict">Predict first, then move '
+        '<p class="pgq-predict-note">Predict first, then move '
         f"<strong>{html.escape(q.control)}</strong> in the figure to check.</p>"
         if q.kind == "predict"
         else ""
@@ -407,7 +407,7 @@ def _html(quiz: Quiz) -> str:
     payload = json.dumps(quiz.to_data(), ensure_ascii=False, separators=(",", ":"))
     payload = payload.replace("</", "<\\/")
     return (
-        f'<div class="pgq" data-chapter="{quiz.chapter}">'
+        f'<div class="pgq mathjax_process" data-chapter="{quiz.chapter}">'
         f"<style>{_asset('quiz.css')}</style>"
         f"{body}"
         '<p class="pgq-print-note">The answers, with why each option is right or wrong, are in '
