@@ -150,6 +150,12 @@ def run_post_build(env: BinderEnv) -> None:
     environ = dict(os.environ)
     environ["PATH"] = f"{env.bin}{os.pathsep}{environ.get('PATH', '')}"
     environ["VIRTUAL_ENV"] = str(env.venv)
+    # The home of the LabServer (its default ``home_name``), as on Binder, where postBuild
+    # and the server share one: what postBuild's ``jupyter trust`` signs, the server trusts.
+    home = env.root / LabServer.home_name
+    environ["HOME"] = str(home)
+    environ["JUPYTER_DATA_DIR"] = str(home / ".local/share/jupyter")
+    environ["JUPYTER_PLATFORM_DIRS"] = "1"
     proc = subprocess.run(
         ["bash", str(script)], cwd=env.repo, env=environ, capture_output=True, text=True
     )

@@ -53,6 +53,7 @@ from jupyterlab_reader import (
     run_cells,
 )
 from readers_copy import RUN_NOTE
+from test_quiz import Reader, answer_all
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -64,6 +65,8 @@ TIMEOUT_MS = LOAD_TIMEOUT_MS
 #: How long the dead-kernel figure is given to change (it never does; a guard, not a time).
 DEAD_KERNEL_WAIT_MS = 15_000
 SHOTS = ARTIFACTS / "screenshots"
+#: Hang guard for the quiz's math (typeset within a second or two of opening).
+QUIZ_TIMEOUT_MS = 30_000
 
 
 @dataclass
@@ -73,12 +76,29 @@ class Visit:
     before: LabView
     after: LabView
     slider: tuple[str, str, str, str]
+    quiz_problems: list[str]
     page_errors: list[str]
     blocked: list[str]
 
 
 def _book(chapter: chapters.Chapter) -> dict:
     return read_notebook(REPO_ROOT / chapter.file)
+
+
+def answer_quiz_in_lab(page, name: str) -> list[str]:
+    """Answer the open chapter's quiz with the keyboard (``test_quiz.answer_all``; its
+    section links are the book's ids, which JupyterLab's headings do not have)."""
+    try:
+        page.wait_for_function(
+            "() => { const q = document.querySelector('.jp-Notebook .pgq');"
+            " return q && !/\\\\\\(/.test(q.innerText); }",
+            timeout=QUIZ_TIMEOUT_MS,
+        )
+    except Exception as exc:  # Playwright's TimeoutError
+        return [f"{name}: no quiz with typeset math in JupyterLab ({str(exc).splitlines()[0]})"]
+    reader = Reader(page, f"{name} in JupyterLab")
+    answer_all(reader, links=False)
+    return reader.problems
 
 
 def _index_of(view: LabView, cell_id: str) -> int:
@@ -102,6 +122,7 @@ class Visits:
         page = opened.page
         try:
             before = read_view(page)
+            quiz_problems = answer_quiz_in_lab(page, chapter.path.name)
             figure = _index_of(before, interactive_cell_id(_book(chapter)))
             if chapter.slide == RUN_ALL:
                 run_all(page, self.server, TIMEOUT_MS)
@@ -114,7 +135,9 @@ class Visits:
             page.screenshot(path=str(SHOTS / f"jupyterlab_{chapter.path.stem}.png"))
         finally:
             opened.close()
-        return Visit(before, after, slider, opened.page_errors, list(opened.guard.blocked))
+        return Visit(
+            before, after, slider, quiz_problems, opened.page_errors, list(opened.guard.blocked)
+        )
 
 
 @pytest.fixture(scope="module")
@@ -174,6 +197,12 @@ def test_not_modified_on_opening(visits: Visits, chapter) -> None:
 def test_static_figure_says_run_the_cell(visits: Visits, chapter) -> None:
     cell_id = interactive_cell_id(_book(chapter))
     assert not check_static_figure(visits[chapter].before, cell_id, RUN_NOTE)
+
+
+def test_the_quiz_works_before_anything_runs(visits: Visits, chapter) -> None:
+    """The stored quiz (trusted by postBuild's ``jupyter trust``) runs its script on opening:
+    every question answered with the keyboard gets its feedback, math typeset."""
+    assert visits[chapter].quiz_problems == []
 
 
 def test_live_figure_changes_its_image(visits: Visits, chapter) -> None:

@@ -68,6 +68,30 @@ def says(feedback: str, markup: str) -> bool:
     return all(p in feedback for p in plain_pieces(markup))
 
 
+def answer_all(reader: Reader, *, links: bool = True) -> dict | None:
+    """Answer every question of the page's quiz with the keyboard (problems go to
+    ``reader``); the quiz's data, None if its script did not run."""
+    page = reader.page
+    quiz = json.loads(page.eval_on_selector("script.pgq-data", "(s) => s.textContent"))
+    if not page.eval_on_selector(".pgq", "(el) => el.classList.contains('pgq-live')"):
+        reader.fail("the quiz's script did not run (no Check buttons)")
+        return None
+    raw = page.eval_on_selector(".pgq", "(el) => el.innerText")
+    if re.search(r"\\\(|\\\)|\$", raw):
+        reader.fail(f"untypeset math in the quiz: {raw[:200]!r}")
+    for q in quiz["questions"]:
+        if links:
+            reader.check_link(q)
+        if q["kind"] == "numeric":
+            reader.answer_numeric(q)
+        else:
+            reader.answer_choice(q)
+    shown = page.eval_on_selector(".pgq", "(el) => el.innerText")
+    if re.search(r"\\\(|\\\)|\$", shown):
+        reader.fail(f"untypeset math in the feedback: {shown[:200]!r}")
+    return quiz
+
+
 class Reader:
     """One chapter page in one view, answered with the keyboard; problems are collected."""
 
@@ -225,20 +249,9 @@ def answer_quiz(browser, base_url: str, rel_path: str, width: int, scheme: str, 
         problem = BookVisitor._wait_for_mathjax(page)
         if problem:
             reader.fail(problem)
-        data_text = page.eval_on_selector("script.pgq-data", "(s) => s.textContent")
-        quiz = json.loads(data_text)
-        if not page.eval_on_selector(".pgq", "(el) => el.classList.contains('pgq-live')"):
-            reader.fail("the quiz's script did not run (no Check buttons)")
+        quiz = answer_all(reader)
+        if quiz is None or reader.problems:
             return reader.problems, quiz
-        raw = page.eval_on_selector(".pgq", "(el) => el.innerText")
-        if re.search(r"\\\(|\\\)|\$", raw):
-            reader.fail(f"untypeset math in the quiz: {raw[:200]!r}")
-        for q in quiz["questions"]:
-            reader.check_link(q)
-            if q["kind"] == "numeric":
-                reader.answer_numeric(q)
-            else:
-                reader.answer_choice(q)
         page.add_script_tag(path=str(axe_script()))
         for violation in page.evaluate(_AXE_QUIZ_JS, list(WCAG_TAGS)):
             reader.fail(f"axe-core: {violation}")
