@@ -10,6 +10,8 @@ a live widget is shown, ipywidgets). One module per topic:
 - :mod:`pgtheory.viz.improvement`: slides S1-S2's learning curves and interactive figures;
 - :mod:`pgtheory.viz.objective_bound`: slide S9's pictures and interactive figure;
 - :mod:`pgtheory.viz.performance_difference`: slides S3-S6's pictures and interactive figures;
+- :mod:`pgtheory.viz.quiz`: the chapters' "Check yourself" questions (instant feedback,
+  no kernel);
 - :mod:`pgtheory.viz.style`: one figure layout for every screen (width, fonts, display);
 - :mod:`pgtheory.viz.tables`: numbers as HTML tables with math headers.
 """

@@ -29,8 +29,8 @@ block (``<script type="application/json" class="pgq-data">``), from which the bo
 "Answers to Check yourself" appendix is built (``tools/pgtheory_sphinx.py``).
 
 Text in prompts, options and explanations is plain text with three kinds of markup, which
-the HTML and MyST (the appendix) read alike: ``$...$`` inline math (TeX), ```code``` and
-``**bold**``. A numeric answer is stored rounded to one decimal place finer than its
+the HTML and MyST (the appendix) read alike: ``$...$`` inline math (TeX), code between
+single backquotes, and ``**bold**``. A numeric answer is stored rounded to one decimal place finer than its
 tolerance, so the stored output is the same on every CPU.
 """
 
@@ -328,8 +328,8 @@ def _asset(name: str) -> str:
 
 
 def markup_html(text: str) -> str:
-    """The quiz markup as HTML: ``$x$`` -> ``\\(x\\)`` (MathJax), ```x``` -> ``<code>``,
-    ``**x**`` -> ``<strong>``; everything else escaped."""
+    """The quiz markup as HTML: ``$x$`` -> ``\\(x\\)`` (MathJax), code between single
+    backquotes -> ``<code>``, ``**x**`` -> ``<strong>``; everything else escaped."""
     out = []
     for piece in _PIECES.split(text):
         if not piece:
