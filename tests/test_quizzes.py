@@ -175,7 +175,11 @@ def test_a_changed_answer_is_caught() -> None:
     changed = copy.deepcopy(quiz)
     q = next(q for q in changed["questions"] if q["kind"] == "numeric")
     decimals = len(q["answer"].split(".")[1]) if "." in q["answer"] else 0
-    q["answer"] = f"{float(q['answer']) + float(q['tolerance']):.{decimals}f}"
+    # One tolerance and one stored digit away from the exact value: marked wrong, and
+    # not the exact value rounded.
+    away = 1.0 if float(q["answer"]) >= expected[q["key"]] else -1.0
+    moved = float(q["answer"]) + away * (float(q["tolerance"]) + 10.0**-decimals)
+    q["answer"] = f"{moved:.{decimals}f}"
     found = answer_mismatches(changed, expected)
     assert len(found) == 2 and all(line.startswith(q["key"]) for line in found), found
     missing = {k: v for k, v in expected.items() if k != q["key"]}

@@ -98,6 +98,8 @@ def answer_quiz_in_lab(page, name: str) -> list[str]:
         return [f"{name}: no quiz with typeset math in JupyterLab ({str(exc).splitlines()[0]})"]
     reader = Reader(page, f"{name} in JupyterLab")
     answer_all(reader, links=False)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.locator(".jp-Notebook .pgq").screenshot(path=str(SHOTS / f"jupyterlab_quiz_{name}.png"))
     return reader.problems
 
 

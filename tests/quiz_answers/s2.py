@@ -9,7 +9,7 @@ def expected() -> dict[str, float]:
     # The chapter's MDP: pg.gridworld_mdp() with its defaults (discounted, gamma = 0.9).
     mdp = pg.gridworld_mdp()
     P, r, p0, gamma = mdp.P, mdp.r, mdp.p0, mdp.gamma
-    S, A = r.shape
+    S = r.shape[0]
     # "improvement-sum": the chapter sums rho^{pi*} pi* A^{pi_0} (visitation times advantage);
     # by the performance difference lemma that is J* - J(pi_0). Here J* comes from value
     # iteration on Bellman's optimality equation (no policy, no visitation), and J(pi_0) of

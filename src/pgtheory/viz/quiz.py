@@ -30,8 +30,8 @@ block (``<script type="application/json" class="pgq-data">``), from which the bo
 
 Text in prompts, options and explanations is plain text with three kinds of markup, which
 the HTML and MyST (the appendix) read alike: ``$...$`` inline math (TeX), code between
-single backquotes, and ``**bold**``. A numeric answer is stored rounded to one decimal place finer than its
-tolerance, so the stored output is the same on every CPU.
+single backquotes, and ``**bold**``. A numeric answer is stored rounded to one decimal
+place finer than its tolerance, so the stored output is the same on every CPU.
 """
 
 from __future__ import annotations

@@ -107,10 +107,14 @@
     var id = link.getAttribute("href").slice(1);
     var byId = document.getElementById(id);
     if (byId) return byId;
-    var want = link.dataset.heading.replace(/\s+/g, " ").trim();
+    function plain(t) {
+      return t.replace(/[\u201c\u201d]/g, '"').replace(/[\u2018\u2019]/g, "'")
+        .replace(/[\u00b6#]/g, "").replace(/\s+/g, " ").trim();
+    }
+    var want = plain(link.dataset.heading);
     var hs = document.querySelectorAll("h1, h2, h3");
     for (var i = 0; i < hs.length; i++) {
-      var text = hs[i].textContent.replace(/[\u00b6#]/g, "").replace(/\s+/g, " ").trim();
+      var text = plain(hs[i].textContent);
       if (text === want || text.replace(/^[\d.]+\s*/, "") === want) return hs[i];
     }
     return null;
