@@ -28,6 +28,15 @@ the script finds the heading by its text. The whole quiz is also stored as JSON 
 block (``<script type="application/json" class="pgq-data">``), from which the book's
 "Answers to Check yourself" appendix is built (``tools/pgtheory_sphinx.py``).
 
+Why not ``jupyterquiz`` (PyPI), the ecosystem's quiz renderer: in version 2.9.6.4 its
+script typesets math only for MathJax 2 and 3 (the book runs MathJax 4, so its formulas
+would stay raw TeX) and, when MathJax 3 lacks ``typeset``, loads MathJax 3 from a CDN (the
+book is offline); ``display_quiz`` draws its element ids from an unseeded random generator,
+so every execution stores different output and nbval would fail; its options are ``<label
+onclick>`` elements with the radio buttons hidden from screen readers, its feedback is not
+in a live region, and its colours are fixed (unreadable in the dark theme). Wrapping it
+would mean replacing its HTML, script and styles, so the book renders its own.
+
 Text in prompts, options and explanations is plain text with three kinds of markup, which
 the HTML and MyST (the appendix) read alike: ``$...$`` inline math (TeX), code between
 single backquotes, and ``**bold**``. A numeric answer is stored rounded to one decimal

@@ -140,5 +140,12 @@
       }
     });
   });
+  /* Keys pressed in the quiz's fields and buttons are the quiz's: in JupyterLab they would
+     bubble up to the notebook's shortcuts (arrow keys move between cells, "a" adds one). */
+  root.addEventListener("keydown", function (ev) {
+    if (ev.target && ev.target.closest && ev.target.closest("input, button, a")) {
+      ev.stopPropagation();
+    }
+  });
   root.classList.add("pgq-live");
 })();
