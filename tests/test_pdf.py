@@ -302,26 +302,36 @@ ANSWERS_DOCNAME = "book/answers"
 QUIZ_CONTROLS = ("Show the answer", "Your answer")
 
 
+def _words(text: str) -> set[str]:
+    return {w.lower() for w in re.findall(r"[A-Za-z]{4,}", text)}
+
+
 def check_quizzes(pdf: Path, pages: list, quizzes: dict[str, dict]) -> list[str]:
-    """Each chapter's printed sheets hold its quiz: every question's number and words, every
-    option's letter and words, and none of the quiz's buttons; the appendix's sheets hold
-    every question's number, every numeric answer and every explanation's words.
-    ``pages``: the printed pages (``build_pdf.PrintedPage``); ``quizzes``: docname ->
-    quiz data (``tools/pgtheory_quiz.py``)."""
+    """Each chapter's printed sheets hold its quiz: every question's number and the words of
+    its prompt and options (``(a)`` ...), and none of the quiz's buttons; the appendix's
+    sheets hold every question's number, every numeric answer and the words of every
+    explanation. Words, not runs of text: pdftotext sets a formula's pieces out of line
+    with the words around it. ``pages``: the printed pages (``build_pdf.PrintedPage``);
+    ``quizzes``: docname -> quiz data (``tools/pgtheory_quiz.py``)."""
 
     def printed(docname: str) -> str:
         page = next((p for p in pages if p.docname == docname), None)
         if page is None:
             return ""
         first, last = page.first_page + 1, page.first_page + page.n_pages
-        return squash(poppler("pdftotext", "-f", first, "-l", last, pdf, "-"))
+        return poppler("pdftotext", "-f", first, "-l", last, pdf, "-")
+
+    def lacks(words: set[str], markup: str) -> list[str]:
+        return sorted(_words(" ".join(plain_pieces(markup, 1))) - words)
 
     problems = []
-    answers = printed(ANSWERS_DOCNAME)
+    answers_text = printed(ANSWERS_DOCNAME)
+    answers, answer_words = squash(answers_text), _words(answers_text)
     if not answers:
         problems.append(f"no appendix {ANSWERS_DOCNAME} in the PDF")
     for docname, quiz in quizzes.items():
-        text = printed(docname)
+        chapter_text = printed(docname)
+        text, words = squash(chapter_text), _words(chapter_text)
         if squash("Check yourself") not in text:
             problems.append(f"{docname}: no Check yourself section printed")
         for control in QUIZ_CONTROLS:
@@ -333,21 +343,21 @@ def check_quizzes(pdf: Path, pages: list, quizzes: dict[str, dict]) -> list[str]
                 problems.append(f"{docname}: Question {number} not printed")
             if squash(f"Question {number}") not in answers:
                 problems.append(f"{ANSWERS_DOCNAME}: no answer to Question {number}")
-            words = plain_pieces(q["prompt"])
-            for j, o in enumerate(q.get("options", [])):
-                words += [f"({chr(97 + j)}) {p}" for p in plain_pieces(o["text"])[:1]]
-            for piece in words:
-                if squash(piece) not in text:
-                    problems.append(f"{docname}: Question {number}: {piece[:50]!r} not printed")
+            shown = [q["prompt"]] + [o["text"] for o in q.get("options", [])]
+            missing = [w for markup in shown for w in lacks(words, markup)]
+            if missing:
+                problems.append(f"{docname}: Question {number}: words not printed: {missing}")
+            for j, _ in enumerate(q.get("options", [])):
+                if squash(f"({chr(97 + j)})") not in text:
+                    problems.append(f"{docname}: Question {number}: option ({chr(97 + j)})")
             whys = [o["why"] for o in q.get("options", [])] + [q.get("why", "")]
-            expected = [p for why in whys for p in plain_pieces(why)]
-            if q["kind"] == "numeric":
-                expected.append(f"Answer: {q['answer']}")
-            for piece in expected:
-                if squash(piece) not in answers:
-                    problems.append(
-                        f"{ANSWERS_DOCNAME}: Question {number}: {piece[:50]!r} not printed"
-                    )
+            missing = [w for markup in whys for w in lacks(answer_words, markup)]
+            if missing:
+                problems.append(
+                    f"{ANSWERS_DOCNAME}: Question {number}: words not printed: {missing}"
+                )
+            if q["kind"] == "numeric" and squash(f"Answer: {q['answer']}") not in answers:
+                problems.append(f"{ANSWERS_DOCNAME}: Question {number}: Answer: {q['answer']}")
     return problems
 
 
@@ -545,8 +555,8 @@ def test_quiz_check_fails_on_a_missing_question_or_appendix(book_pdf: BookPdf) -
     numeric = next(q for q in changed["questions"] if q["kind"] == "numeric")
     numeric["answer"] = "987654.3"
     found = check_quizzes(book_pdf.path, book_pdf.pages, {docname: changed})
-    assert any("Which quokka zebra" in p for p in found), found
-    assert any("unprinted wombat" in p for p in found), found
+    assert any("'quokka', 'zebra'" in p for p in found), found
+    assert any("'unprinted', 'wombat'" in p for p in found), found
     assert any("Answer: 987654.3" in p for p in found), found
     pages = [p for p in book_pdf.pages if p.docname != ANSWERS_DOCNAME]
     found = check_quizzes(book_pdf.path, pages, {docname: quiz})

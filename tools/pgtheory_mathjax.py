@@ -76,7 +76,8 @@ EXTRA_CONFIG: dict[str, Any] = {
     # on in MathJax's menu (the speech rules are served, see COPIED). Without speech, a
     # formula as a Tab stop (MathJax 4's default, for its explorer) only makes a keyboard
     # reader press Tab once per formula (S9 has 350) between a link or a quiz's options and
-    # the next control: formulas are not in the tab order (the menu can put them back).
+    # the next control: formulas are not in the tab order (the menu can put them back),
+    # except a formula that scrolls in its box (CUE_SCRIPT makes that one a tab stop).
     "options": {
         "menuOptions": {"settings": {"enrich": False, "assistiveMml": True, "inTabOrder": False}}
     },
@@ -123,9 +124,14 @@ CUE_SCRIPT = """
       c.classList.toggle('__CLS__', more > 1);
       c.classList.toggle('pgt-math-more-left', more > 1 && c.scrollLeft > 1);
       c.classList.toggle('pgt-math-more-right', more > 1 && c.scrollLeft < more - 1);
-      if (more > 1 && !c.hasAttribute('tabindex')) {
+      if (more > 1 && c.tabIndex < 0) {
         c.setAttribute('tabindex', '0');  // scrollable from the keyboard too
       }
+    }
+    // Formulas are not tab stops (EXTRA_CONFIG): an inline formula that scrolls in its box
+    // (the safety net of the CSS "math" section) becomes one, to be scrolled by keyboard.
+    for (const s of document.querySelectorAll('span.math')) {
+      if (s.scrollWidth > s.clientWidth && s.tabIndex < 0) s.setAttribute('tabindex', '0');
     }
   };
   const start = () => {
