@@ -73,14 +73,11 @@ EXTRA_CONFIG: dict[str, Any] = {
     # Screen readers get each formula as hidden MathML (MathJax 3's default, which the
     # book had), not MathJax 4's default semantic enrichment and speech, which made a
     # chapter typeset 3-5 times slower than MathJax 3 did. A reader can still switch speech
-    # on in MathJax's menu (the speech rules are served, see COPIED). Without speech, a
-    # formula as a Tab stop (MathJax 4's default, for its explorer) only makes a keyboard
-    # reader press Tab once per formula (S9 has 350) between a link or a quiz's options and
-    # the next control: formulas are not in the tab order (the menu can put them back),
-    # except a formula that scrolls in its box (CUE_SCRIPT makes that one a tab stop).
-    "options": {
-        "menuOptions": {"settings": {"enrich": False, "assistiveMml": True, "inTabOrder": False}}
-    },
+    # on in MathJax's menu (the speech rules are served, see COPIED). Every formula stays a
+    # Tab stop (MathJax 4's default): with formulas out of the tab order, an inline formula
+    # whose box scrolls by a fraction of a pixel has no focusable content, which axe-core
+    # reports (scrollable-region-focusable) on most pages.
+    "options": {"menuOptions": {"settings": {"enrich": False, "assistiveMml": True}}},
 }
 
 
@@ -127,11 +124,6 @@ CUE_SCRIPT = """
       if (more > 1 && c.tabIndex < 0) {
         c.setAttribute('tabindex', '0');  // scrollable from the keyboard too
       }
-    }
-    // Formulas are not tab stops (EXTRA_CONFIG): an inline formula that scrolls in its box
-    // (the safety net of the CSS "math" section) becomes one, to be scrolled by keyboard.
-    for (const s of document.querySelectorAll('span.math')) {
-      if (s.scrollWidth > s.clientWidth && s.tabIndex < 0) s.setAttribute('tabindex', '0');
     }
   };
   const start = () => {

@@ -42,6 +42,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 CHAPTERS = chapters.load()
 VIEWS = [(PHONE, "light"), (DESKTOP, "dark")]
 SHOTS = ARTIFACTS / "screenshots" / "quiz"
+#: At most this many formulas between two of a question's controls (Tab stops on the way).
+MAX_FORMULA_STOPS = 20
 
 _ACTIVE_JS = """
 () => {
@@ -116,6 +118,16 @@ class Reader:
         for _ in range(times):
             self.page.keyboard.press(key)
 
+    def tab_to(self, want: str, step: str, key: str = "Tab") -> bool:
+        """Press ``key`` until the focus leaves the formulas on the way (MathJax makes each
+        formula a Tab stop), then expect it on ``want``."""
+        self.press(key)
+        for _ in range(MAX_FORMULA_STOPS):
+            if self.active() != "mjx-container":
+                break
+            self.press(key)
+        return self.expect_focus(want, step)
+
     def expect_focus(self, want: str, step: str) -> bool:
         got = self.active()
         if got != want:
@@ -151,8 +163,7 @@ class Reader:
         if not self.expect_focus("radio:0", f"{q['number']} Tab from the link"):
             return
         self.choose(qid, 0, wrong)
-        self.press("Tab")
-        if not self.expect_focus("button:Check", f"{q['number']} Tab from the options"):
+        if not self.tab_to("button:Check", f"{q['number']} Tab from the options"):
             return
         self.press("Enter")
         said = self.feedback(qid)
@@ -160,11 +171,12 @@ class Reader:
             self.fail(f"{q['number']}: wrong option {wrong} gave {said[:160]!r}")
         if not self.page.is_visible(f"#{qid} .pgq-option.pgq-wrong #{qid}-{wrong}"):
             self.fail(f"{q['number']}: the wrong option is not marked")
-        self.press("Shift+Tab")
-        if not self.expect_focus(f"radio:{wrong}:checked", f"{q['number']} Shift+Tab back"):
+        back = f"{q['number']} Shift+Tab back"
+        if not self.tab_to(f"radio:{wrong}:checked", back, key="Shift+Tab"):
             return
         self.choose(qid, wrong, right)
-        self.press("Tab")
+        if not self.tab_to("button:Check", f"{q['number']} Tab from the options again"):
+            return
         self.press("Enter")
         said = self.feedback(qid)
         if not said.startswith("Correct.") or not says(said, options[right]["why"]):
