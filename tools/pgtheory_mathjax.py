@@ -125,6 +125,16 @@ CUE_SCRIPT = """
         c.setAttribute('tabindex', '0');  // scrollable from the keyboard too
       }
     }
+    // An inline formula wider than its paragraph scrolls in its own box (CSS "math"
+    // section, point 5), from the keyboard too.
+    for (const s of document.querySelectorAll('.bd-article span.math')) {
+      const block = s.parentElement.closest('p, li, dd, dt, td, th, div, figcaption, caption');
+      const wide = block && s.getBoundingClientRect().width > block.clientWidth + 1;
+      if (wide && !s.classList.contains('pgt-math-inline-scrolls')) {
+        s.classList.add('pgt-math-inline-scrolls');
+        if (s.tabIndex < 0) s.setAttribute('tabindex', '0');
+      }
+    }
   };
   const start = () => {
     if (!window.MathJax || !MathJax.startup || !MathJax.startup.promise) return;
